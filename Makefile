@@ -1,0 +1,135 @@
+# SDM — measured-launch security domain manager.
+#   make          build everything into build/
+#   make check    install dependencies, run the whole test suite
+#   make demo     install dependencies, boot the chain on Bochs and explain it
+#   make deps     install the Debian packages the project needs
+# See README.md and docs/.
+
+B := build
+include mk/flags.mk
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.PHONY: all deps check demo unit fuzz-smoke emu clean headers fuzz-build
+
+# ---------------------------------------------------------------- sources
+LIB_SRCS    := $(wildcard lib/*.c)
+FSLIB_SRCS  := $(LIB_SRCS) $(wildcard lib/freestanding/*.c)
+TPM_SRCS    := $(wildcard tpm/*.c)
+SINIT_SRCS  := $(wildcard sinit/*.c sinit/*.S) $(FSLIB_SRCS) $(TPM_SRCS)
+DOMMGR_SRCS := $(wildcard dommgr/*.c dommgr/arch/x86/*.c dommgr/arch/x86/*.S) \
+	$(FSLIB_SRCS)
+
+objs = $(patsubst %,$(B)/$(1)/%.o,$(basename $(2)))
+
+SINIT_OBJS  := $(call objs,sinit,$(filter-out sinit/hook_none.c,$(SINIT_SRCS)))
+DOMMGR_OBJS := $(call objs,dommgr,$(filter-out dommgr/hook_none.c,$(DOMMGR_SRCS)))
+
+# ---------------------------------------------------------------- outputs
+GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf
+# Test variants, chosen at link time (tests/emu/inject/).
+VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf
+
+all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(GUESTS) $(VARIANTS)
+
+deps:
+	@scripts/deps.sh
+
+# ---------------------------------------------------------------- freestanding
+$(B)/sinit/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SINIT_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/sinit/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(SINIT_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+$(B)/dommgr/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(DOMMGR_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/dommgr/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(DOMMGR_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+
+$(B)/sinit.elf: $(SINIT_OBJS) $(B)/sinit/sinit/hook_none.o sinit/sinit.ld
+	$(LD) $(FS_LDFLAGS) -T sinit/sinit.ld -o $@ $(SINIT_OBJS) $(B)/sinit/sinit/hook_none.o
+$(B)/dommgr.elf: $(DOMMGR_OBJS) $(B)/dommgr/dommgr/hook_none.o dommgr/dommgr.ld
+	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS) $(B)/dommgr/dommgr/hook_none.o
+
+$(B)/test/sinit-badmbi.elf: $(SINIT_OBJS) $(B)/sinit/tests/emu/inject/sinit_badmbi.o sinit/sinit.ld
+	@mkdir -p $(@D)
+	$(LD) $(FS_LDFLAGS) -T sinit/sinit.ld -o $@ $(SINIT_OBJS) $(B)/sinit/tests/emu/inject/sinit_badmbi.o
+$(B)/test/dommgr-fault.elf: $(DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_fault.o dommgr/dommgr.ld
+	@mkdir -p $(@D)
+	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_fault.o
+
+# Test guests (32-bit multiboot1 / multiboot2 kernels).
+$(B)/guests/%.o: guests/hello/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/guests/%.o: guests/hello/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+$(B)/guests/hello-mb2.elf: $(B)/guests/head-mb2.o $(B)/guests/hello.o guests/hello/guest.ld
+	$(LD) -m elf_i386 -nostdlib -static -z noexecstack --build-id=none -T guests/hello/guest.ld -o $@ $(B)/guests/head-mb2.o $(B)/guests/hello.o
+$(B)/guests/hello-mb1.elf: $(B)/guests/head-mb1.o $(B)/guests/hello.o guests/hello/guest.ld
+	$(LD) -m elf_i386 -nostdlib -static -z noexecstack --build-id=none -T guests/hello/guest.ld -o $@ $(B)/guests/head-mb1.o $(B)/guests/hello.o
+
+# ---------------------------------------------------------------- host
+HOST_LIB_OBJS := $(call objs,host,$(LIB_SRCS))
+$(B)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+SDM_SRCS := $(wildcard tools/sdm/*.c)
+$(B)/bin/sdm: $(call objs,host,$(SDM_SRCS)) $(HOST_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(HOSTCC) -o $@ $^ $(SDM_LDLIBS)
+
+# Unit tests: tests/unit/test_NAME.c, each linked with the shared library
+# built for the host (plus the fake architecture) under ASan/UBSan.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
+SAN_LIB_OBJS := $(call objs,san,$(LIB_SRCS) $(wildcard dommgr/arch/fake/*.c) \
+	$(filter-out %/main.c,$(wildcard tools/sdm/*.c)))
+# The freestanding formatter, renamed so it can be tested against libc's.
+$(B)/san/fmt_under_test.o: lib/freestanding/fmt.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -Dvsnprintf=sdm_vsnprintf -Dsnprintf=sdm_snprintf -c $< -o $@
+$(B)/unit/test_%: $(B)/san/tests/unit/test_%.o $(SAN_LIB_OBJS) $(B)/san/fmt_under_test.o
+	@mkdir -p $(@D)
+	$(HOSTCC) $(SAN_FLAGS) -o $@ $^ -lcmocka
+
+unit: $(UNIT_BINS)
+
+# Fuzz targets: tests/fuzz/fuzz_NAME.c with libFuzzer.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS)
+fuzz-build: $(FUZZ_BINS)
+
+# Every header compiles on its own.
+HEADERS := $(wildcard include/sdm/*.h)
+headers:
+	@for h in $(HEADERS); do \
+	  echo "#include <$${h#include/}>" | $(HOSTCC) $(HOST_CFLAGS) -x c -fsyntax-only - || exit 1; \
+	  echo "#include <$${h#include/}>" | $(CC) $(FS_CFLAGS) -x c -fsyntax-only - || exit 1; \
+	done; echo "headers: $(words $(HEADERS)) compile on their own"
+
+# ---------------------------------------------------------------- the two commands
+check: deps
+	@$(MAKE) --no-print-directory all unit fuzz-build headers
+	@tests/run-all
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
