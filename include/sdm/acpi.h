@@ -63,7 +63,7 @@ struct acpi_drhd {
 	uint64_t base;    /* register base address */
 	uint16_t segment;
 	uint8_t flags;    /* bit 0: INCLUDE_PCI_ALL */
-	uint8_t nscopes;  /* device scope entries (counted, not stored) */
+	uint16_t nscopes; /* device scope entries (counted, not stored) */
 };
 
 enum acpi_tpm_start {
@@ -83,9 +83,10 @@ struct acpi_info {
 	unsigned ntables;   /* tables listed in the root table */
 	/* Physical addresses of the tables we use (0 = absent). */
 	uint64_t madt_pa, dmar_pa, tpm2_pa, fadt_pa, mcfg_pa;
+	uint64_t dsdt_pa;   /* from the FADT: X_DSDT if non-zero, else DSDT */
 
 	/* MADT (5.2.12) */
-	uint32_t lapic_base;
+	uint64_t lapic_base; /* type 5 entry overrides the 32-bit field */
 	unsigned ncpus;     /* processor entries with enabled or online-capable */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS];
 	unsigned nioapics;
@@ -126,7 +127,12 @@ int acpi_table_check(const void *p, size_t avail, const char *sig,
 /* Validate an RSDP (signature, checksum, extended checksum for rev >= 2). */
 int acpi_rsdp_check(const void *p, size_t avail, struct sdm_err *err);
 
-/* Parse a checked MADT / DMAR / TPM2 / FADT table into info. */
+/*
+ * Parse a MADT / DMAR / TPM2 / FADT table of len bytes into info. Every
+ * read stays within len; the header's own length and checksum are not
+ * looked at again (acpi_table_check does that). The MADT must list at least
+ * one usable CPU and no APIC ID twice.
+ */
 int acpi_parse_madt(const void *tbl, size_t len, struct acpi_info *info,
 		    struct sdm_err *err);
 int acpi_parse_dmar(const void *tbl, size_t len, struct acpi_info *info,
@@ -135,7 +141,11 @@ int acpi_parse_tpm2(const void *tbl, size_t len, struct acpi_info *info,
 		    struct sdm_err *err);
 int acpi_parse_fadt(const void *tbl, size_t len, struct acpi_info *info,
 		    struct sdm_err *err);
-/* Find \_S5_ in a DSDT's AML (a byte scan for the package; bounded). */
+/*
+ * Find \_S5_ in a DSDT's AML (a byte scan for the package; bounded). No
+ * package at all is SDM_ENOENT; a package that is cut short or holds
+ * something other than two small integers is SDM_EINVAL.
+ */
 int acpi_parse_s5(const void *dsdt, size_t len, struct acpi_info *info,
 		  struct sdm_err *err);
 
@@ -144,7 +154,9 @@ int acpi_parse_s5(const void *dsdt, size_t len, struct acpi_info *info,
  * revision >= 2 and the XSDT checks out), every listed table's header and
  * checksum, then MADT, DMAR, TPM2, FADT (+DSDT for \_S5). A missing MADT
  * is an error; a missing DMAR/TPM2/FADT is not (their _pa stays 0). A
- * table present but malformed is an error naming the table.
+ * table present but malformed is an error naming the table, and so is a
+ * second table with one of these signatures. A DSDT without \_S5_ only
+ * leaves s5_valid false.
  */
 int acpi_discover(acpi_map_fn map, void *ctx, uint64_t rsdp_pa,
 		  struct acpi_info *info, struct sdm_err *err);

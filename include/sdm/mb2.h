@@ -82,18 +82,26 @@ struct mb2_info {
 /*
  * Parse the boot information at mbi. avail is how many bytes at mbi may be
  * read at most (the parser never reads beyond min(avail, total_size)).
- * Checks: total_size within [16, avail] and <= MB2_MAX_INFO_SIZE, 8-byte
- * tag alignment, each tag's size >= 8 and within the info, per-type
- * minimum sizes, NUL-terminated strings inside their tag, module
- * start <= end, memory map entry_size >= 24 and a multiple of 8, entries
- * within the tag, base+len not wrapping, at most one cmdline/mmap tag,
- * an END tag of size 8 that is the last tag. Unknown tag types are
- * skipped. On error *err names the tag (type and byte offset).
+ * Checks: mbi 8-byte aligned (as GRUB places it), total_size within
+ * [16, avail] and <= MB2_MAX_INFO_SIZE, 8-byte tag alignment, each tag's
+ * size >= 8 and within the info, per-type minimum sizes, NUL-terminated
+ * strings inside their tag, module start <= end, at most MB2_MAX_MODULES
+ * modules, memory map entry_size >= 24 and a multiple of 8, entries
+ * filling the tag exactly (at most MB2_MAX_MMAP), base+len not wrapping
+ * (reaching 2^64 counts as wrapping), at most one tag of each type that
+ * fills a single field (cmdline, boot loader name, basic meminfo, mmap,
+ * ACPI old, ACPI new), an END tag of size 8. Parsing stops at the END
+ * tag: bytes after it up to total_size are padding and are not read.
+ * Unknown tag types are skipped. On error *err names the tag (type and
+ * byte offset).
  */
 int mb2_parse(const void *mbi, size_t avail, struct mb2_info *out,
 	      struct sdm_err *err);
 
-/* The module whose command line's first word equals name, or NULL. */
+/*
+ * The first module whose command line's first word equals name, or NULL.
+ * Words are separated by spaces; leading spaces are skipped.
+ */
 const struct mb2_module *mb2_find_module(const struct mb2_info *info,
 					 const char *name);
 

@@ -2,13 +2,31 @@
  * Bounded formatter for sinit and dommgr: a subset of C99 vsnprintf.
  * Conversions: %d %i %u %x %X %p %s %c %%, flags '-' '0', a field width
  * (number or '*'), a precision for %s ('.N' or '.*'), length modifiers
- * hh h l ll z. The output is always NUL-terminated when size > 0 and the
+ * hh h l ll z. Widths (and written precisions) above FMT_MAX are taken as
+ * FMT_MAX. The output is always NUL-terminated when size > 0 and the
  * return value is the length the full output would have had, as in C99.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#define FMT_MAX 65536
+
+/* A decimal field at *pp, all digits consumed, clamped to FMT_MAX. */
+static int get_num(const char **pp)
+{
+	const char *p = *pp;
+	int v = 0;
+
+	while (*p >= '0' && *p <= '9') {
+		v = v * 10 + (*p++ - '0');
+		if (v > FMT_MAX)
+			v = FMT_MAX;
+	}
+	*pp = p;
+	return v;
+}
 
 struct out {
 	char *buf;
@@ -69,7 +87,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		p++;
-		int left = 0, zero = 0, width = 0, prec = -1, lng = 0;
+		int left = 0, zero = 0, width = 0, prec = -1, lng = 0, half = 0;
 
 		for (;; p++) {
 			if (*p == '-')
@@ -83,12 +101,13 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			width = va_arg(ap, int);
 			if (width < 0) {
 				left = 1;
-				width = -width;
+				width = width < -FMT_MAX ? FMT_MAX : -width;
+			} else if (width > FMT_MAX) {
+				width = FMT_MAX;
 			}
 			p++;
 		} else {
-			while (*p >= '0' && *p <= '9' && width < 4096)
-				width = width * 10 + (*p++ - '0');
+			width = get_num(&p);
 		}
 		if (*p == '.') {
 			p++;
@@ -97,12 +116,13 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				prec = va_arg(ap, int);
 				p++;
 			} else {
-				while (*p >= '0' && *p <= '9' && prec < 65536)
-					prec = prec * 10 + (*p++ - '0');
+				prec = get_num(&p);
 			}
 		}
 		while (*p == 'l' || *p == 'h' || *p == 'z') {
-			if (*p == 'l' || *p == 'z')
+			if (*p == 'h')
+				half++;
+			else
 				lng = 1;
 			p++;
 		}
@@ -110,7 +130,13 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'd':
 		case 'i': {
 			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-			uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+			uint64_t mag;
+
+			if (half == 1)
+				v = (short)v;
+			else if (half > 1)
+				v = (signed char)v;
+			mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
 			put_num(&o, mag, 10, 0, v < 0, width, left, zero, 0);
 			break;
@@ -120,6 +146,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'X': {
 			uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
 
+			if (half == 1)
+				v = (unsigned short)v;
+			else if (half > 1)
+				v = (unsigned char)v;
 			put_num(&o, v, *p == 'u' ? 10 : 16, *p == 'X', 0, width, left,
 				zero, 0);
 			break;
@@ -141,7 +171,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 			if (s == NULL)
 				s = "(null)";
-			while (s[n] != '\0' && (prec < 0 || n < prec))
+			/* The precision bounds the read: test it first. */
+			while ((prec < 0 || n < prec) && s[n] != '\0')
 				n++;
 			if (!left)
 				pad(&o, ' ', width - n);

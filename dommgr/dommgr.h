@@ -1,0 +1,17 @@
+/* dommgr core. */
+#ifndef DOMMGR_DOMMGR_H
+#define DOMMGR_DOMMGR_H
+#include <sdm/handoff.h>
+#include "dommgr/arch.h"
+
+/* One banner line at a time, to the console or a test buffer. */
+typedef void (*banner_emit_fn)(void *ctx, const char *line);
+
+/* The boot banner: platform facts from the handoff and the CPU. */
+void dommgr_banner(const struct sdm_handoff *ho, const struct cpu_caps *caps,
+		   banner_emit_fn emit, void *ctx);
+
+/* Test variants replace this at link time (tests/emu/inject/). */
+void dommgr_test_hook(const struct sdm_handoff *ho);
+
+#endif
