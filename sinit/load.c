@@ -13,98 +13,19 @@
  * dommgr can be made after the CR3 switch; dommgr replaces these tables.
  */
 #include <string.h>
-#include <sdm/cmdline.h>
-#include <sdm/elf64.h>
 #include <sdm/log.h>
-#include <sdm/memrange.h>
 #include <sdm/pgtable.h>
+#include "sinit/plan.h"
 #include "sinit/sinit.h"
-#include "tpm/probe.h"
-
-#define DOMMGR_MAX_SPAN MIB(16)
-#define DOMMGR_MIN_VBASE 0xffffffff80000000ul
-#define PT_POOL_PAGES 64u
-#define STACK_SIZE KIB(64)
-#define HANDOFF_SIZE KIB(8)
-SDM_STATIC_ASSERT(sizeof(struct sdm_handoff) <= HANDOFF_SIZE, "handoff fits");
 
 static uint64_t *table_at(void *ctx, uint64_t pa)
 {
 	return (uint64_t *)(uintptr_t)pa;
 }
 
-static const char *const kind_names[] = { "other", "dommgr", "normal",
-					  "protected" };
-
-static void fill_modules(struct sinit_state *st, struct sdm_handoff *ho)
+static const void *phys_at(void *ctx, uint64_t pa, uint64_t len)
 {
-	for (unsigned i = 0; i < st->mb.nmods && i < SDM_HO_MAX_MODULES; i++) {
-		const struct mb2_module *m = &st->mb.mods[i];
-		struct sdm_ho_module *hm = &ho->mods[ho->nmods++];
-		uint64_t size = (uint64_t)m->end - m->start;
-
-		hm->base = m->start;
-		hm->size = size;
-		if (!cmdline_first_word(m->cmdline, 4096, hm->name,
-					sizeof(hm->name)))
-			sinit_fatal(st, "module %u: name longer than %zu bytes",
-				    i, sizeof(hm->name) - 1);
-		memcpy(hm->cmdline, m->cmdline,
-		       strnlen(m->cmdline, sizeof(hm->cmdline) - 1));
-		for (uint32_t k = 1; k < ARRAY_SIZE(kind_names); k++) {
-			if (strncmp(hm->name, kind_names[k], sizeof(hm->name)) == 0)
-				hm->kind = k;
-		}
-		if (hm->kind == SDM_MOD_DOMMGR) {
-			hm->format = SDM_IMG_ELF64;
-		} else {
-			int k = mb_kernel_kind((const void *)(uintptr_t)m->start,
-					       size);
-
-			hm->format = k == 2 ? SDM_IMG_MULTIBOOT2
-				   : k == 1 ? SDM_IMG_MULTIBOOT1
-					    : SDM_IMG_UNKNOWN;
-		}
-		pr_info("module %u: '%s' (%s) at 0x%lx, %lu bytes", i, hm->name,
-			kind_names[hm->kind], hm->base, hm->size);
-	}
-}
-
-/* Free RAM below 4 GiB minus everything already in use. */
-static void free_memory(struct sinit_state *st, struct range_set *free)
-{
-	struct mem_range r;
-
-	for (unsigned i = 0; i < st->mb.nmmap; i++) {
-		const struct mb2_mmap_entry *e = &st->mb.mmap[i];
-
-		if (e->type == MB2_MEM_AVAILABLE && mr_from_len(e->base, e->len, &r))
-			if (rs_add(free, r) != SDM_OK)
-				sinit_fatal(st, "memory map: too many ranges");
-	}
-	/* Firmware-reserved ranges win over overlapping available ones. */
-	for (unsigned i = 0; i < st->mb.nmmap; i++) {
-		const struct mb2_mmap_entry *e = &st->mb.mmap[i];
-
-		if (e->type != MB2_MEM_AVAILABLE && mr_from_len(e->base, e->len, &r))
-			if (rs_remove(free, r) != SDM_OK)
-				sinit_fatal(st, "memory map: too many ranges");
-	}
-	struct mem_range used[3 + MB2_MAX_MODULES] = {
-		{ 0, MIB(1) }, /* real-mode area, BIOS, option ROMs */
-		{ (uint64_t)(uintptr_t)__sinit_start,
-		  (uint64_t)(uintptr_t)__sinit_end },
-		{ st->mbi_pa, (uint64_t)st->mbi_pa + st->mb.total_size },
-	};
-	unsigned n = 3;
-
-	for (unsigned i = 0; i < st->mb.nmods; i++)
-		used[n++] = (struct mem_range){ st->mb.mods[i].start,
-						st->mb.mods[i].end };
-	for (unsigned i = 0; i < n; i++) {
-		if (rs_remove(free, used[i]) != SDM_OK)
-			sinit_fatal(st, "memory map: too many ranges");
-	}
+	return (const void *)(uintptr_t)pa;
 }
 
 /* Build the page tables described at the top of this file. */
@@ -163,6 +84,8 @@ static uint64_t build_tables(struct sinit_state *st, struct pt_pool *pool,
 
 void sinit_load_dommgr(struct sinit_state *st)
 {
+	static const char *const kinds[] = { "other", "dommgr", "normal",
+					     "protected" };
 	struct sdm_err err = { 0 };
 	const struct mb2_module *mod = mb2_find_module(&st->mb, "dommgr");
 
@@ -181,63 +104,47 @@ void sinit_load_dommgr(struct sinit_state *st)
 		sinit_fatal(st, "dommgr module: linked at 0x%lx, below the "
 			    "required 0x%lx", img.vbase, DOMMGR_MIN_VBASE);
 
-	uint64_t span = img.vend - img.vbase;
-	uint64_t pool_off = span;
-	uint64_t stack_off = pool_off + PT_POOL_PAGES * PAGE_SIZE;
-	uint64_t ho_off = stack_off + STACK_SIZE;
-	uint64_t size;
+	struct dommgr_plan plan;
+	struct mem_range sinit = { (uint64_t)(uintptr_t)__sinit_start,
+				   (uint64_t)(uintptr_t)__sinit_end };
 
-	if (!align_up(ho_off + HANDOFF_SIZE, MIB(2), &size))
-		sinit_fatal(st, "dommgr module: size overflow");
-
-	struct mem_range storage[256], where;
-	struct range_set free;
-
-	rs_init(&free, storage, ARRAY_SIZE(storage));
-	free_memory(st, &free);
-	if (rs_find_highest(&free, size, MIB(2), MIB(1), GIB(4), &where) != SDM_OK)
-		sinit_fatal(st, "no free memory for dommgr: %lu KiB needed, "
-			    "2 MiB aligned, below 4 GiB", size >> 10);
-	uint64_t base = where.base;
-
+	if (dommgr_plan(&st->mb, sinit, st->mbi_pa, &img, &plan, &err) != SDM_OK)
+		sinit_fatal(st, "%s", err.msg);
 	pr_info("dommgr: %lu KiB image, region 0x%lx-0x%lx, entry 0x%lx",
-		span >> 10, base, base + size, img.entry);
+		plan.span >> 10, plan.base, plan.base + plan.size, img.entry);
 
 	/* Copy the segments; everything else in the region starts zeroed. */
-	memset((void *)(uintptr_t)base, 0, size);
+	memset((void *)(uintptr_t)plan.base, 0, plan.size);
 	for (unsigned i = 0; i < img.nseg; i++) {
 		const struct elf64_segment *s = &img.seg[i];
 
-		memcpy((void *)(uintptr_t)(base + s->vaddr - img.vbase),
+		memcpy((void *)(uintptr_t)(plan.base + s->vaddr - img.vbase),
 		       (const char *)file + s->offset, s->filesz);
 	}
 
-	struct pt_pool pool = { .base_pa = base + pool_off,
-				.npages = PT_POOL_PAGES,
+	struct pt_pool pool = { .base_pa = plan.base + plan.pool_off,
+				.npages = DOMMGR_PT_POOL_PAGES,
 				.table = table_at };
-	uint64_t cr3 = build_tables(st, &pool, &img, base, size);
-	struct sdm_handoff *ho = (struct sdm_handoff *)(uintptr_t)(base + ho_off);
+	uint64_t cr3 = build_tables(st, &pool, &img, plan.base, plan.size);
+	struct sdm_handoff *ho =
+		(struct sdm_handoff *)(uintptr_t)(plan.base + plan.handoff_off);
 
-	ho->magic = SDM_HANDOFF_MAGIC;
-	ho->version = SDM_HANDOFF_VERSION;
-	ho->size = sizeof(*ho);
+	if (handoff_fill_boot(ho, &st->mb, phys_at, NULL, &err) != SDM_OK)
+		sinit_fatal(st, "%s", err.msg);
+	for (unsigned i = 0; i < ho->nmods; i++)
+		pr_info("module %u: '%s' (%s) at 0x%lx, %lu bytes", i,
+			ho->mods[i].name, kinds[ho->mods[i].kind],
+			ho->mods[i].base, ho->mods[i].size);
 	ho->launch_kind = SDM_LAUNCH_UNMEASURED;
 	ho->console = st->console;
 	ho->loglevel = st->loglevel;
 	ho->exit_action = st->exit_action;
-	ho->sinit_base = (uint64_t)(uintptr_t)__sinit_start;
-	ho->sinit_end = (uint64_t)(uintptr_t)__sinit_end;
-	ho->dommgr_base = base;
-	ho->dommgr_end = base + size;
+	ho->sinit_base = sinit.base;
+	ho->sinit_end = sinit.end;
+	ho->dommgr_base = plan.base;
+	ho->dommgr_end = plan.base + plan.size;
 	ho->dommgr_vbase = img.vbase;
 	ho->mbi_pa = st->mbi_pa;
-	for (unsigned i = 0; i < st->mb.nmmap && i < SDM_HO_MAX_MMAP; i++) {
-		ho->mmap[i].base = st->mb.mmap[i].base;
-		ho->mmap[i].len = st->mb.mmap[i].len;
-		ho->mmap[i].type = st->mb.mmap[i].type;
-		ho->nmmap++;
-	}
-	fill_modules(st, ho);
 	ho->platform = st->platform;
 	ho->tpm = st->tpm;
 	if (st->mb.cmdline != NULL)
@@ -245,12 +152,12 @@ void sinit_load_dommgr(struct sinit_state *st)
 		       strnlen(st->mb.cmdline, sizeof(ho->sinit_cmdline) - 1));
 	memcpy(ho->dommgr_cmdline, mod->cmdline,
 	       strnlen(mod->cmdline, sizeof(ho->dommgr_cmdline) - 1));
-	if (sdm_handoff_check(ho, HANDOFF_SIZE, &err) != SDM_OK)
-		sinit_fatal(st, "handoff: %s", err.msg);
+	if (sdm_handoff_check(ho, DOMMGR_HANDOFF_SIZE, &err) != SDM_OK)
+		sinit_fatal(st, "%s", err.msg);
 
 	pr_warn("launch: unmeasured (this build has no TPM measurement yet)");
 	pr_info("entering dommgr");
 	log_flush();
-	sinit_enter_dommgr(cr3, img.entry, img.vbase + ho_off,
-			   img.vbase + ho_off);
+	sinit_enter_dommgr(cr3, img.entry, img.vbase + plan.handoff_off,
+			   img.vbase + plan.handoff_off);
 }

@@ -42,12 +42,15 @@ void tpm_probe(const struct acpi_info *acpi, tpm_read32_fn rd, void *ctx,
 		crb = iftype == IFTYPE_CRB;
 	}
 	out->base_pa = base;
-	out->did_vid = rd(ctx, base + TPM_DID_VID);
-	out->rid = rd(ctx, base + TPM_RID) & 0xff;
 	if (crb) {
+		/* TPM_CRB_INTF_ID: RID in bits 31:24, VID/DID in 63:32. */
 		out->iface = SDM_TPM_IFACE_CRB;
 		out->family = SDM_TPM_FAMILY_20; /* CRB exists only for 2.0 */
+		out->did_vid = rd(ctx, base + TPM_INTERFACE_ID + 4);
+		out->rid = ifid >> 24;
 	} else {
+		out->did_vid = rd(ctx, base + TPM_DID_VID);
+		out->rid = rd(ctx, base + TPM_RID) & 0xff;
 		out->iface = SDM_TPM_IFACE_TIS;
 		out->family = iftype == IFTYPE_TIS13
 				      ? SDM_TPM_FAMILY_12

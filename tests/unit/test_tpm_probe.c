@@ -18,6 +18,7 @@ static uint32_t rd(void *ctx, uint64_t pa)
 	case 0x00: return r->access;
 	case 0x18: return r->sts;
 	case 0x30: return r->ifid;
+	case 0x34: return r->didvid; /* CRB: VID/DID in TPM_CRB_INTF_ID */
 	case 0xf00: return r->didvid;
 	case 0xf04: return 0x4;
 	default: fail_msg("unexpected read at 0x%lx", (unsigned long)pa);
@@ -65,13 +66,15 @@ static void test_tis12(void **state)
 
 static void test_crb_from_acpi_and_probe(void **state)
 {
-	struct regs r = { 0x80, 0, 0x1, 0x00011014 };
+	struct regs r = { 0x80, 0, 0x07000001, 0x00011014 };
 	struct acpi_info a;
 	struct sdm_ho_tpm t;
 
 	tpm_probe(NULL, rd, &r, &t);
 	assert_int_equal(t.iface, SDM_TPM_IFACE_CRB);
 	assert_int_equal(t.family, SDM_TPM_FAMILY_20);
+	assert_int_equal(t.did_vid, 0x00011014);
+	assert_int_equal(t.rid, 7);
 	/* The ACPI start method wins over the interface id. */
 	memset(&a, 0, sizeof(a));
 	a.tpm2_pa = 0x7fe0000;
