@@ -137,7 +137,6 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			else if (half > 1)
 				v = (signed char)v;
 			mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
 			put_num(&o, mag, 10, 0, v < 0, width, left, zero, 0);
 			break;
 		}
