@@ -17,6 +17,7 @@ include mk/flags.mk
 LIB_SRCS    := $(wildcard lib/*.c)
 FSLIB_SRCS  := $(LIB_SRCS) $(wildcard lib/freestanding/*.c)
 TPM_SRCS    := $(wildcard tpm/*.c)
+TPM_HOST_SRCS := $(wildcard tpm/host/*.c)   # host only (swtpm TCP, tpm2-tss)
 SINIT_SRCS  := $(wildcard sinit/*.c sinit/*.S) $(FSLIB_SRCS) $(TPM_SRCS)
 DOMMGR_SRCS := $(wildcard dommgr/*.c dommgr/arch/x86/*.c dommgr/arch/x86/*.S) $(TPM_SRCS) \
 	$(FSLIB_SRCS)
@@ -84,7 +85,8 @@ $(B)/san/%.o: %.c
 	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 SDM_SRCS := $(wildcard tools/sdm/*.c)
-$(B)/bin/sdm: $(call objs,host,$(SDM_SRCS)) $(HOST_LIB_OBJS)
+SDM_LDLIBS := -ltss2-esys -ltss2-mu -ltss2-tctildr -lcrypto
+$(B)/bin/sdm: $(call objs,host,$(SDM_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS)) $(HOST_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(HOSTCC) -o $@ $^ $(SDM_LDLIBS)
 
@@ -92,7 +94,7 @@ $(B)/bin/sdm: $(call objs,host,$(SDM_SRCS)) $(HOST_LIB_OBJS)
 # built for the host (plus the fake architecture) under ASan/UBSan.
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
-SAN_LIB_OBJS := $(call objs,san,$(LIB_SRCS) $(TPM_SRCS) sinit/plan.c dommgr/banner.c $(wildcard dommgr/arch/fake/*.c) \
+SAN_LIB_OBJS := $(call objs,san,$(LIB_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS) sinit/plan.c dommgr/banner.c $(wildcard dommgr/arch/fake/*.c) \
 	$(filter-out %/main.c,$(wildcard tools/sdm/*.c)))
 # The freestanding formatter, renamed so it can be tested against libc's.
 $(B)/san/fmt_under_test.o: lib/freestanding/fmt.c
@@ -100,16 +102,17 @@ $(B)/san/fmt_under_test.o: lib/freestanding/fmt.c
 	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -Dvsnprintf=sdm_vsnprintf -Dsnprintf=sdm_snprintf -c $< -o $@
 $(B)/unit/test_%: $(B)/san/tests/unit/test_%.o $(SAN_LIB_OBJS) $(B)/san/fmt_under_test.o
 	@mkdir -p $(@D)
-	$(HOSTCC) $(SAN_FLAGS) -o $@ $^ -lcmocka
+	$(HOSTCC) $(SAN_FLAGS) -o $@ $^ $(UNIT_LDLIBS)
 
+UNIT_LDLIBS := -lcmocka -ltss2-esys -ltss2-mu -ltss2-tctildr -lcrypto
 unit: $(UNIT_BINS)
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c with libFuzzer.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(TPM_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(TPM_SRCS)
 fuzz-build: $(FUZZ_BINS)
 
 # Every header compiles on its own.
@@ -119,6 +122,9 @@ headers:
 	  echo "#include <$${h#include/}>" | $(HOSTCC) $(HOST_CFLAGS) -x c -fsyntax-only - || exit 1; \
 	  echo "#include <$${h#include/}>" | $(CC) $(FS_CFLAGS) -x c -fsyntax-only - || exit 1; \
 	done; echo "headers: $(words $(HEADERS)) compile on their own"
+
+# Third-party code built with our flags (e.g. mk/mbedtls.mk).
+-include $(filter-out mk/flags.mk,$(wildcard mk/*.mk))
 
 # ---------------------------------------------------------------- the two commands
 check: deps
