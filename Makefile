@@ -138,4 +138,4 @@ demo: deps
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/third_party -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -9,10 +9,22 @@ static unsigned index_of(uint64_t va, unsigned level)
 	return (unsigned)((va >> (12 + 9 * level)) & 0x1ff);
 }
 
-static bool canonical(uint64_t va)
+static uint64_t level_size(unsigned level)
+{
+	return 1ull << (12 + 9 * level);
+}
+
+static bool present(const struct pt *pt, uint64_t e)
+{
+	return pt->kind == PT_EPT ? (e & EPT_RWX) != 0 : (e & PTE_P) != 0;
+}
+
+static bool va_ok(const struct pt *pt, uint64_t va)
 {
 	uint64_t top = va >> 47;
 
+	if (pt->kind == PT_EPT)
+		return (va >> 48) == 0;
 	return top == 0 || top == 0x1ffff;
 }
 
@@ -30,15 +42,17 @@ static int alloc_table(struct pt *pt, uint64_t *pa, struct sdm_err *err)
 	return SDM_OK;
 }
 
-int pt_init(struct pt *pt, struct pt_pool *pool, bool nx_ok,
-	    struct sdm_err *err)
+int pt_init(struct pt *pt, struct pt_pool *pool, enum pt_kind kind,
+	    bool nx_ok, struct sdm_err *err)
 {
+	memset(pt, 0, sizeof(*pt));
 	pt->pool = pool;
+	pt->kind = kind;
 	pt->nx_ok = nx_ok;
 	return alloc_table(pt, &pt->root_pa, err);
 }
 
-/* Map one page of size 4 KiB (level 0) or 2 MiB (level 1). */
+/* Map one page at level leaf: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB. */
 static int map_one(struct pt *pt, uint64_t va, uint64_t pa, unsigned leaf,
 		   uint64_t flags, struct sdm_err *err)
 {
@@ -48,10 +62,10 @@ static int map_one(struct pt *pt, uint64_t va, uint64_t pa, unsigned leaf,
 		uint64_t *t = pt->pool->table(pt->pool->ctx, table_pa);
 		uint64_t *e = &t[index_of(va, level)];
 
-		if (*e & PTE_P) {
+		if (present(pt, *e)) {
 			if (*e & PTE_PS)
 				return sdm_err_set(err, SDM_EOVERLAP,
-						   "va 0x%lx is inside a large page",
+						   "0x%lx is inside a large page",
 						   va);
 		} else {
 			uint64_t next;
@@ -60,7 +74,7 @@ static int map_one(struct pt *pt, uint64_t va, uint64_t pa, unsigned leaf,
 			if (rc != SDM_OK)
 				return rc;
 			/* Intermediate entries grant all; leaves restrict. */
-			*e = next | PTE_P | PTE_W;
+			*e = next | (pt->kind == PT_EPT ? EPT_RWX : PTE_P | PTE_W);
 		}
 		table_pa = *e & PTE_ADDR_MASK;
 	}
@@ -68,67 +82,111 @@ static int map_one(struct pt *pt, uint64_t va, uint64_t pa, unsigned leaf,
 	uint64_t *t = pt->pool->table(pt->pool->ctx, table_pa);
 	uint64_t *e = &t[index_of(va, leaf)];
 
-	if (*e & PTE_P)
-		return sdm_err_set(err, SDM_EOVERLAP, "va 0x%lx is already mapped",
+	if (present(pt, *e))
+		return sdm_err_set(err, SDM_EOVERLAP, "0x%lx is already mapped",
 				   va);
-	*e = pa | flags | PTE_P | (leaf == 1 ? PTE_PS : 0);
+	*e = pa | flags | (pt->kind == PT_X86 ? PTE_P : 0) |
+	     (leaf > 0 ? PTE_PS : 0);
 	return SDM_OK;
 }
 
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t len,
 	   uint64_t flags, bool large, struct sdm_err *err)
 {
-	uint64_t end;
+	uint64_t end, pend;
 
 	if (!is_aligned(va | pa | len, PAGE_SIZE))
 		return sdm_err_set(err, SDM_EINVAL,
-				   "map va 0x%lx pa 0x%lx len 0x%lx: not 4 KiB aligned",
+				   "map 0x%lx -> 0x%lx len 0x%lx: not 4 KiB aligned",
 				   va, pa, len);
-	if (!add_ok(va, len, &end) || !canonical(va) ||
-	    (len != 0 && !canonical(end - 1)) || pa + len < pa ||
-	    (pa + len) > (1ull << 52))
+	if (!add_ok(va, len, &end) || !add_ok(pa, len, &pend) ||
+	    !va_ok(pt, va) || (len != 0 && !va_ok(pt, end - 1)) ||
+	    pend > (1ull << 52))
 		return sdm_err_set(err, SDM_ERANGE,
-				   "map va 0x%lx pa 0x%lx len 0x%lx: out of range",
+				   "map 0x%lx -> 0x%lx len 0x%lx: out of range",
 				   va, pa, len);
-	if ((flags & PTE_NX) && !pt->nx_ok)
-		flags &= ~PTE_NX;
-	flags &= PTE_W | PTE_NX | PTE_G;
+	if (pt->kind == PT_X86) {
+		if (!pt->nx_ok)
+			flags &= ~PTE_NX;
+		flags &= PTE_W | PTE_NX | PTE_G;
+	} else {
+		flags &= EPT_RWX | EPT_MT(7) | EPT_IGNORE_PAT;
+		if (!(flags & EPT_R) && (flags & EPT_W))
+			return sdm_err_set(err, SDM_EINVAL, "map 0x%lx: EPT "
+					   "write without read is a "
+					   "misconfiguration", va);
+		if (!(flags & EPT_RWX))
+			return sdm_err_set(err, SDM_EINVAL, "map 0x%lx: no "
+					   "access rights", va);
+	}
+
+	unsigned top = pt->gib_pages ? 2 : 1;
 
 	for (uint64_t off = 0; off < len;) {
-		bool big = large && is_aligned(va + off, MIB(2)) &&
-			   is_aligned(pa + off, MIB(2)) && len - off >= MIB(2);
-		int rc = map_one(pt, va + off, pa + off, big ? 1 : 0, flags, err);
+		unsigned leaf = 0;
+
+		for (unsigned l = large ? top : 0; l > 0; l--) {
+			uint64_t sz = level_size(l);
+
+			if (is_aligned(va + off, sz) && is_aligned(pa + off, sz) &&
+			    len - off >= sz) {
+				leaf = l;
+				break;
+			}
+		}
+		int rc = map_one(pt, va + off, pa + off, leaf, flags, err);
 
 		if (rc != SDM_OK)
 			return rc;
-		off += big ? MIB(2) : PAGE_SIZE;
+		off += level_size(leaf);
 	}
 	return SDM_OK;
 }
 
-bool pt_walk(const struct pt *pt, uint64_t va, uint64_t *pa, uint64_t *flags)
+static bool walk(const struct pt *pt, uint64_t va, uint64_t *pa,
+		 uint64_t *flags, uint64_t *size)
 {
 	uint64_t table_pa = pt->root_pa, eff = PTE_W;
 
-	if (!canonical(va))
+	if (!va_ok(pt, va))
 		return false;
 	for (int level = LEVELS - 1; level >= 0; level--) {
 		const uint64_t *t = pt->pool->table(pt->pool->ctx, table_pa);
 		uint64_t e = t[index_of(va, (unsigned)level)];
 
-		if (!(e & PTE_P))
+		if (!present(pt, e))
 			return false;
-		if (!(e & PTE_W))
-			eff &= ~PTE_W;
-		eff |= e & PTE_NX;
+		if (pt->kind == PT_X86) {
+			if (!(e & PTE_W))
+				eff &= ~PTE_W;
+			eff |= e & PTE_NX;
+		}
 		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
-			uint64_t size = 1ull << (12 + 9 * level);
+			uint64_t sz = level_size((unsigned)level);
 
-			*pa = (e & PTE_ADDR_MASK & ~(size - 1)) | (va & (size - 1));
-			*flags = eff | (e & PTE_G);
+			*pa = (e & PTE_ADDR_MASK & ~(sz - 1)) | (va & (sz - 1));
+			if (pt->kind == PT_X86)
+				*flags = eff | (e & PTE_G);
+			else
+				*flags = e & (EPT_RWX | EPT_MT(7) | EPT_IGNORE_PAT);
+			*size = sz;
 			return true;
 		}
 		table_pa = e & PTE_ADDR_MASK;
 	}
 	return false;
+}
+
+bool pt_walk(const struct pt *pt, uint64_t va, uint64_t *pa, uint64_t *flags)
+{
+	uint64_t size;
+
+	return walk(pt, va, pa, flags, &size);
+}
+
+uint64_t pt_leaf_size(const struct pt *pt, uint64_t va)
+{
+	uint64_t pa, flags, size;
+
+	return walk(pt, va, &pa, &flags, &size) ? size : 0;
 }

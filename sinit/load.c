@@ -37,7 +37,7 @@ static uint64_t build_tables(struct sinit_state *st, struct pt_pool *pool,
 	struct sdm_err err = { 0 };
 	uint64_t text0 = (uint64_t)(uintptr_t)__sinit_start;
 	uint64_t text1 = (uint64_t)(uintptr_t)__sinit_text_end;
-	int rc = pt_init(&pt, pool, st->nx, &err);
+	int rc = pt_init(&pt, pool, PT_X86, st->nx, &err);
 
 	/* Identity map of the low 4 GiB, RW + NX, without dommgr's region. */
 	for (uint64_t a = 0; rc == SDM_OK && a < GIB(4); a += MIB(2)) {

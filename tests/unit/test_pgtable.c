@@ -26,7 +26,7 @@ static int setup(void **state)
 {
 	memset(pool_mem, 0xa5, sizeof(pool_mem)); /* pages must be zeroed */
 	pool = (struct pt_pool){ POOL_PA, POOL_PAGES, 0, table, NULL };
-	assert_int_equal(pt_init(&pt, &pool, true, &err), SDM_OK);
+	assert_int_equal(pt_init(&pt, &pool, PT_X86, true, &err), SDM_OK);
 	return 0;
 }
 
@@ -101,11 +101,65 @@ static void test_nx_dropped_without_nxe(void **state)
 	uint64_t pa, fl;
 
 	pool.used = 0;
-	assert_int_equal(pt_init(&pt, &pool, false, &err), SDM_OK);
+	assert_int_equal(pt_init(&pt, &pool, PT_X86, false, &err), SDM_OK);
 	assert_int_equal(pt_map(&pt, 0, 0, 0x1000, PTE_NX | PTE_W, false, &err),
 			 SDM_OK);
 	assert_true(pt_walk(&pt, 0, &pa, &fl));
 	assert_false(fl & PTE_NX);
+}
+
+static int setup_ept(void **state)
+{
+	memset(pool_mem, 0xa5, sizeof(pool_mem));
+	pool = (struct pt_pool){ POOL_PA, POOL_PAGES, 0, table, NULL };
+	assert_int_equal(pt_init(&pt, &pool, PT_EPT, false, &err), SDM_OK);
+	pt.gib_pages = true;
+	return 0;
+}
+
+static void test_ept_largest_pages(void **state)
+{
+	uint64_t pa, fl;
+
+	/* 0..3 GiB + 2 MiB + 4 KiB: three 1 GiB, one 2 MiB, one 4 KiB leaf. */
+	assert_int_equal(pt_map(&pt, 0, 0, 0xc0201000ull, EPT_RWX | EPT_MT(EPT_MT_WB),
+				true, &err), SDM_OK);
+	assert_int_equal(pt_leaf_size(&pt, 0x80000000ull), 1ull << 30);
+	assert_int_equal(pt_leaf_size(&pt, 0xc0000000ull), 2ull << 20);
+	assert_int_equal(pt_leaf_size(&pt, 0xc0200000ull), 4096);
+	assert_int_equal(pt_leaf_size(&pt, 0xc0201000ull), 0);
+	assert_true(pt_walk(&pt, 0x40000123ull, &pa, &fl));
+	assert_int_equal(pa, 0x40000123ull);
+	assert_int_equal(fl, EPT_RWX | EPT_MT(EPT_MT_WB));
+	/* PML4 + PDPT + PD + PT */
+	assert_int_equal(pool.used, 4);
+	/* Without 1 GiB pages the same range takes 2 MiB leaves. */
+	pt.gib_pages = false;
+	assert_int_equal(pt_map(&pt, 0x100000000ull, 0x100000000ull, 1ull << 30,
+				EPT_R, true, &err), SDM_OK);
+	assert_int_equal(pt_leaf_size(&pt, 0x100000000ull), 2ull << 20);
+}
+
+static void test_ept_remap_to_other_host_page(void **state)
+{
+	uint64_t pa, fl;
+
+	assert_int_equal(pt_map(&pt, 0xe0000, 0x7000000, 0x1000,
+				EPT_R | EPT_MT(EPT_MT_WB), false, &err), SDM_OK);
+	assert_true(pt_walk(&pt, 0xe0010, &pa, &fl));
+	assert_int_equal(pa, 0x7000010);
+	assert_int_equal(fl & EPT_RWX, EPT_R);
+}
+
+static void test_ept_bad_rights(void **state)
+{
+	assert_int_equal(pt_map(&pt, 0, 0, 0x1000, EPT_W, false, &err), SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "write without read"));
+	assert_int_equal(pt_map(&pt, 0, 0, 0x1000, EPT_MT(EPT_MT_WB), false, &err),
+			 SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "no access rights"));
+	assert_int_equal(pt_map(&pt, 1ull << 48, 0, 0x1000, EPT_R, false, &err),
+			 SDM_ERANGE);
 }
 
 int main(void)
@@ -117,6 +171,9 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_arguments, setup),
 		cmocka_unit_test_setup(test_pool_exhausted, setup),
 		cmocka_unit_test_setup(test_nx_dropped_without_nxe, setup),
+		cmocka_unit_test_setup(test_ept_largest_pages, setup_ept),
+		cmocka_unit_test_setup(test_ept_remap_to_other_host_page, setup_ept),
+		cmocka_unit_test_setup(test_ept_bad_rights, setup_ept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
