@@ -80,6 +80,14 @@ static int check_ranges(const struct sdm_handoff *ho, struct sdm_err *err)
 		return HO_ERR(err, SDM_ERANGE,
 			      "dommgr_base 0x%lx is above dommgr_end 0x%lx",
 			      ho->dommgr_base, ho->dommgr_end);
+	if (ho->heap_base < ho->dommgr_base || !add_ok(ho->heap_base,
+						       ho->heap_size, &end) ||
+	    end > ho->dommgr_end || ho->heap_used > ho->heap_size)
+		return HO_ERR(err, SDM_ERANGE,
+			      "heap 0x%lx+0x%lx (0x%lx used) is not inside "
+			      "dommgr's region 0x%lx-0x%lx", ho->heap_base,
+			      ho->heap_size, ho->heap_used, ho->dommgr_base,
+			      ho->dommgr_end);
 	return SDM_OK;
 }
 

@@ -4,7 +4,7 @@
  * and jump to it.
  *
  * dommgr's region (physical, 2 MiB aligned, below 4 GiB):
- *   [image][page-table pool][stack][handoff]
+ *   [image][heap: page tables, then dommgr's pages][stack][handoff]
  * is mapped at dommgr's link address (one linear mapping, so a physical
  * offset in the region is the same virtual offset) with W^X per segment,
  * and is left out of the identity map of the low 4 GiB that dommgr also
@@ -122,8 +122,8 @@ void sinit_load_dommgr(struct sinit_state *st)
 		       (const char *)file + s->offset, s->filesz);
 	}
 
-	struct pt_pool pool = { .base_pa = plan.base + plan.pool_off,
-				.npages = DOMMGR_PT_POOL_PAGES,
+	struct pt_pool pool = { .base_pa = plan.base + plan.heap_off,
+				.npages = DOMMGR_HEAP_SIZE / PAGE_SIZE,
 				.table = table_at };
 	uint64_t cr3 = build_tables(st, &pool, &img, plan.base, plan.size);
 	struct sdm_handoff *ho =
@@ -145,6 +145,9 @@ void sinit_load_dommgr(struct sinit_state *st)
 	ho->dommgr_end = plan.base + plan.size;
 	ho->dommgr_vbase = img.vbase;
 	ho->mbi_pa = st->mbi_pa;
+	ho->heap_base = plan.base + plan.heap_off;
+	ho->heap_size = DOMMGR_HEAP_SIZE;
+	ho->heap_used = (uint64_t)pool.used * PAGE_SIZE;
 	ho->platform = st->platform;
 	ho->tpm = st->tpm;
 	if (st->mb.cmdline != NULL)

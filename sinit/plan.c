@@ -15,8 +15,8 @@ int dommgr_plan(const struct mb2_info *mb, struct mem_range sinit,
 
 	memset(out, 0, sizeof(*out));
 	out->span = img->vend - img->vbase;
-	out->pool_off = out->span;
-	out->stack_off = out->pool_off + DOMMGR_PT_POOL_PAGES * PAGE_SIZE;
+	out->heap_off = out->span;
+	out->stack_off = out->heap_off + DOMMGR_HEAP_SIZE;
 	out->handoff_off = out->stack_off + DOMMGR_STACK_SIZE;
 	if (out->span > DOMMGR_MAX_SPAN ||
 	    !align_up(out->handoff_off + DOMMGR_HANDOFF_SIZE, MIB(2), &out->size))

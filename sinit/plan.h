@@ -12,15 +12,15 @@
 
 #define DOMMGR_MAX_SPAN MIB(16)
 #define DOMMGR_MIN_VBASE 0xffffffff80000000ul
-#define DOMMGR_PT_POOL_PAGES 64u
+#define DOMMGR_HEAP_SIZE MIB(6) /* sinit's page tables, then dommgr's */
 #define DOMMGR_STACK_SIZE KIB(64)
 #define DOMMGR_HANDOFF_SIZE KIB(8)
 
-/* dommgr's region: [image][page-table pool][stack][handoff], 2 MiB aligned. */
+/* dommgr's region: [image][heap][stack][handoff], 2 MiB aligned. */
 struct dommgr_plan {
 	uint64_t base, size; /* physical */
 	uint64_t span;       /* image bytes (page aligned) */
-	uint64_t pool_off, stack_off, handoff_off;
+	uint64_t heap_off, stack_off, handoff_off;
 };
 
 /*

@@ -137,6 +137,9 @@ struct sdm_handoff {
 	uint64_t dommgr_base, dommgr_end; /* image, page tables, stack, this */
 	uint64_t dommgr_vbase;            /* link address of dommgr's image */
 	uint64_t mbi_pa;
+	/* dommgr's page heap inside its region: sinit's page tables take the
+	 * first heap_used bytes, dommgr allocates the rest. */
+	uint64_t heap_base, heap_size, heap_used;
 	uint32_t nmmap;
 	uint32_t nmods;
 	struct sdm_ho_mem mmap[SDM_HO_MAX_MMAP];
@@ -148,9 +151,9 @@ struct sdm_handoff {
 };
 SDM_STATIC_ASSERT(__builtin_offsetof(struct sdm_handoff, sinit_base) == 32,
 		  "handoff header");
-SDM_STATIC_ASSERT(__builtin_offsetof(struct sdm_handoff, mmap) == 88,
+SDM_STATIC_ASSERT(__builtin_offsetof(struct sdm_handoff, mmap) == 112,
 		  "handoff mmap offset");
-SDM_STATIC_ASSERT(sizeof(struct sdm_handoff) == 6976, "handoff size");
+SDM_STATIC_ASSERT(sizeof(struct sdm_handoff) == 7000, "handoff size");
 
 /*
  * Check a handoff received by dommgr: magic, version, size, counts within

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -22,6 +23,9 @@ static void make_valid(void)
 	ho.sinit_end = 0x180000;
 	ho.dommgr_base = 0x7f000000;
 	ho.dommgr_end = 0x7f800000;
+	ho.heap_base = 0x7f010000;
+	ho.heap_size = 0x600000;
+	ho.heap_used = 0x3000;
 	ho.nmmap = SDM_HO_MAX_MMAP;
 	for (unsigned i = 0; i < SDM_HO_MAX_MMAP; i++)
 		ho.mmap[i] = (struct sdm_ho_mem){ i * 0x100000ull, 0x100000,
@@ -66,6 +70,8 @@ static void test_valid(void **state)
 	ho.platform.ndrhd = 0;
 	ho.sinit_end = ho.sinit_base;   /* empty ranges */
 	ho.dommgr_end = ho.dommgr_base;
+	ho.heap_base = ho.dommgr_base;
+	ho.heap_size = ho.heap_used = 0;
 	assert_int_equal(check(), SDM_OK);
 }
 
@@ -81,11 +87,18 @@ static void test_header(void **state)
 	ho.version = 2;
 	assert_err(check(), SDM_EINVAL, "handoff: version 2 is not 1");
 	make_valid();
+	char want[96];
+
 	ho.size = sizeof(ho) - 8;
-	assert_err(check(), SDM_EINVAL, "handoff: size 6968 is not 6976");
+	snprintf(want, sizeof(want), "handoff: size %zu is not %zu",
+		 sizeof(ho) - 8, sizeof(ho));
+	assert_err(check(), SDM_EINVAL, want);
 	make_valid();
+	snprintf(want, sizeof(want),
+		 "handoff: size %zu exceeds the %zu bytes available", sizeof(ho),
+		 sizeof(ho) - 1);
 	assert_err(sdm_handoff_check(&ho, sizeof(ho) - 1, &err), SDM_ERANGE,
-		   "handoff: size 6976 exceeds the 6975 bytes available");
+		   want);
 }
 
 static void test_counts(void **state)
@@ -155,11 +168,26 @@ static void test_ranges(void **state)
 		   "handoff: dommgr_base 0x7f801000 is above dommgr_end 0x7f800000");
 }
 
+static void test_heap_inside_region(void **state)
+{
+	make_valid();
+	ho.heap_base = 0x7e000000;
+	assert_err(check(), SDM_ERANGE, "heap 0x7e000000+0x600000 (0x3000 used) "
+		   "is not inside dommgr's region 0x7f000000-0x7f800000");
+	make_valid();
+	ho.heap_size = 0x800000;
+	assert_err(check(), SDM_ERANGE, "is not inside dommgr's region");
+	make_valid();
+	ho.heap_used = 0x600001;
+	assert_err(check(), SDM_ERANGE, "is not inside dommgr's region");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_heap_inside_region),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_ranges),

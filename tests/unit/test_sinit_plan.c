@@ -46,11 +46,11 @@ static void test_highest_free(void **state)
 
 	assert_int_equal(dommgr_plan(&mb, sinit_r, 0x10000, &img, &p, &err),
 			 SDM_OK);
-	assert_int_equal(p.size, 0x200000);
-	assert_int_equal(p.base, 0x1fc00000); /* 0x1fe00000 would hit ACPI */
+	assert_int_equal(p.size, 0x800000);
+	assert_int_equal(p.base, 0x1f600000); /* 0x1f800000 would hit ACPI */
 	assert_int_equal(p.span, 0xc000);
-	assert_int_equal(p.pool_off, 0xc000);
-	assert_int_equal(p.stack_off, 0xc000 + 64 * 4096);
+	assert_int_equal(p.heap_off, 0xc000);
+	assert_int_equal(p.stack_off, 0xc000 + DOMMGR_HEAP_SIZE);
 	assert_int_equal(p.handoff_off, p.stack_off + 0x10000);
 	assert_true(p.handoff_off + DOMMGR_HANDOFF_SIZE <= p.size);
 }
@@ -67,7 +67,7 @@ static void test_avoids_modules_and_info(void **state)
 	assert_clear_of(&p, 0x1fd00000, 0x1fd01000);
 	assert_clear_of(&p, 0x1f900000, 0x1fa00000);
 	assert_clear_of(&p, 0x1f7ff000, 0x1f7ff400);
-	assert_int_equal(p.base, 0x1fa00000);
+	assert_int_equal(p.base, 0x1ee00000);
 }
 
 static void test_firmware_range_wins(void **state)
@@ -79,7 +79,7 @@ static void test_firmware_range_wins(void **state)
 	assert_int_equal(dommgr_plan(&mb, sinit_r, 0x10000, &img, &p, &err),
 			 SDM_OK);
 	assert_clear_of(&p, 0x1fd00000, 0x1fd01000);
-	assert_int_equal(p.base, 0x1fa00000);
+	assert_int_equal(p.base, 0x1f400000);
 }
 
 static void test_no_room(void **state)
@@ -91,7 +91,7 @@ static void test_no_room(void **state)
 	add_mem(0x100000, 0x100000, MB2_MEM_AVAILABLE);
 	assert_int_equal(dommgr_plan(&mb, sinit_r, 0x10000, &img, &p, &err),
 			 SDM_ENOMEM);
-	assert_non_null(strstr(err.msg, "no free memory for dommgr: 2048 KiB needed"));
+	assert_non_null(strstr(err.msg, "no free memory for dommgr: 8192 KiB needed"));
 }
 
 static void test_only_below_4g(void **state)
