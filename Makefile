@@ -11,6 +11,7 @@ include mk/flags.mk
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: all deps check demo unit fuzz-smoke emu clean headers fuzz-build
 
 # ---------------------------------------------------------------- sources

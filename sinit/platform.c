@@ -30,7 +30,7 @@ static void fill_platform(struct sdm_ho_platform *p, const struct acpi_info *a)
 	p->dmar_pa = a->dmar_pa;
 	p->tpm2_pa = a->tpm2_pa;
 	p->fadt_pa = a->fadt_pa;
-	p->lapic_base = a->lapic_base;
+	p->lapic_base = (uint32_t)a->lapic_base;
 	for (unsigned i = 0; i < a->ncpus && i < SDM_HO_MAX_CPUS; i++)
 		p->apic_ids[p->ncpus++] = a->cpus[i].apic_id;
 	cpuid(1, 0, &eax, &ebx, &ecx, &edx);
@@ -67,6 +67,9 @@ void sinit_platform(struct sinit_state *st)
 	}
 	if (acpi_discover(identity_map, NULL, rsdp, &st->acpi, &err) != SDM_OK)
 		sinit_fatal(st, "ACPI: %s", err.msg);
+	if (st->acpi.lapic_base > UINT32_MAX)
+		sinit_fatal(st, "ACPI: local APIC at 0x%lx, above 4 GiB",
+			    st->acpi.lapic_base);
 	fill_platform(&st->platform, &st->acpi);
 	pr_info("ACPI: %s with %u tables; %u CPUs, %u DMAR unit(s), TPM2 table %s",
 		st->acpi.root_is_xsdt ? "XSDT" : "RSDT", st->acpi.ntables,
