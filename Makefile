@@ -26,7 +26,7 @@ DOMMGR_SRCS := $(wildcard dommgr/*.c dommgr/arch/x86/*.c dommgr/arch/x86/*.S) $(
 objs = $(patsubst %,$(B)/$(1)/%.o,$(basename $(2)))
 
 SINIT_OBJS  := $(call objs,sinit,$(filter-out sinit/hook_none.c,$(SINIT_SRCS)))
-DOMMGR_OBJS := $(call objs,dommgr,$(filter-out dommgr/hook_none.c,$(DOMMGR_SRCS)))
+DOMMGR_OBJS := $(call objs,dommgr,$(DOMMGR_SRCS))
 
 # ---------------------------------------------------------------- outputs
 GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf
@@ -54,15 +54,17 @@ $(B)/dommgr/%.o: %.S
 
 $(B)/sinit.elf: $(SINIT_OBJS) $(B)/sinit/sinit/hook_none.o sinit/sinit.ld
 	$(LD) $(FS_LDFLAGS) -T sinit/sinit.ld -o $@ $(SINIT_OBJS) $(B)/sinit/sinit/hook_none.o
-$(B)/dommgr.elf: $(DOMMGR_OBJS) $(B)/dommgr/dommgr/hook_none.o dommgr/dommgr.ld
-	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS) $(B)/dommgr/dommgr/hook_none.o
+$(B)/dommgr.elf: $(DOMMGR_OBJS) dommgr/dommgr.ld
+	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS)
 
 $(B)/test/sinit-badmbi.elf: $(SINIT_OBJS) $(B)/sinit/tests/emu/inject/sinit_badmbi.o sinit/sinit.ld
 	@mkdir -p $(@D)
 	$(LD) $(FS_LDFLAGS) -T sinit/sinit.ld -o $@ $(SINIT_OBJS) $(B)/sinit/tests/emu/inject/sinit_badmbi.o
-$(B)/test/dommgr-fault.elf: $(DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_fault.o dommgr/dommgr.ld
+# dommgr test variants: dommgr-NAME.elf links tests/emu/inject/dommgr_NAME.c,
+# whose strong hooks replace the weak empty ones.
+$(B)/test/dommgr-%.elf: $(DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_%.o dommgr/dommgr.ld
 	@mkdir -p $(@D)
-	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_fault.o
+	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_$*.o
 
 # Test guests (32-bit multiboot1 / multiboot2 kernels).
 $(B)/guests/%.o: guests/hello/%.c

@@ -11,7 +11,13 @@ typedef void (*banner_emit_fn)(void *ctx, const char *line);
 void dommgr_banner(const struct sdm_handoff *ho, const struct cpu_caps *caps,
 		   banner_emit_fn emit, void *ctx);
 
-/* Test variants replace this at link time (tests/emu/inject/). */
+/*
+ * Test hooks: empty (weak) in dommgr/hook_none.c; test variants link a
+ * strong definition from tests/emu/inject/.
+ */
+struct domain_table;
 void dommgr_test_hook(const struct sdm_handoff *ho);
+void dommgr_test_after_scrub(const struct sdm_handoff *ho,
+			     const struct domain_table *t);
 
 #endif

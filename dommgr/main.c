@@ -1,12 +1,285 @@
-/* dommgr: entered from sinit on its own page tables with the handoff. */
+/*
+ * dommgr: entered from sinit on its own page tables with the handoff.
+ * Boot CPU: check the handoff, report the platform, plan the domains,
+ * build their EPTs, load their images, start one CPU per protected
+ * domain, then run the normal domain itself.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <sdm/log.h>
+#include <sdm/power.h>
+#include "dommgr/core.h"
 #include "dommgr/dommgr.h"
+#include "dommgr/loader.h"
+#include "dommgr/mm.h"
 
 void dommgr_main(const struct sdm_handoff *ho);
+
+static const struct sdm_handoff *handoff;
+static struct domain_table domains;
+static struct arch_boot boots[DOM_MAX];
+static volatile bool go;
+volatile bool dommgr_stopping;
+
+struct domain_table *dommgr_domains(void)
+{
+	return &domains;
+}
+
+int dommgr_cpu_index(uint32_t apic_id)
+{
+	for (unsigned i = 0; i < handoff->platform.ncpus; i++) {
+		if (handoff->platform.apic_ids[i] == apic_id)
+			return (int)i;
+	}
+	return -1;
+}
+
+void dommgr_domain_stop(struct domain *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->stop_reason, sizeof(d->stop_reason), fmt, ap);
+	va_end(ap);
+	d->state = DOM_STOPPED;
+	pr_warn("domain '%s' stopped: %s", d->name, d->stop_reason);
+}
+
+static void scrub_domain(struct domain *d)
+{
+	for (unsigned i = 0; i < d->nmem; i++) {
+		void *p = phys_map(d->mem[i].hpa, d->mem[i].size);
+
+		if (p != NULL)
+			memset(p, 0, d->mem[i].size);
+	}
+	pr_info("domain '%s': %lu KiB of memory scrubbed", d->name,
+		d->nmem ? d->mem[0].size >> 10 : 0);
+}
+
+void dommgr_system_event(enum sys_event ev, struct domain *from,
+			 const char *how)
+{
+	pr_info("%s requested by %s (%s): stopping protected domains",
+		ev == SYS_RESET ? "reset" : "power-off",
+		from ? from->name : "dommgr", how);
+	dommgr_stopping = true;
+	__asm__ volatile("" ::: "memory");
+	for (unsigned i = 0; i < domains.n; i++) {
+		struct domain *d = &domains.d[i];
+
+		if (d->kind != DOM_PROTECTED)
+			continue;
+		for (unsigned c = 0; c < handoff->platform.ncpus; c++) {
+			if (d->cpus & (1ull << c))
+				arch_send_nmi(handoff, c);
+		}
+		for (unsigned n = 0; n < 100000000 && d->state == DOM_RUNNING; n++)
+			__asm__ volatile("pause" ::: "memory");
+		if (d->state == DOM_RUNNING)
+			pr_err("domain '%s' did not stop; scrubbing anyway",
+			       d->name);
+		scrub_domain(d);
+	}
+	dommgr_test_after_scrub(handoff, &domains);
+	if (ev == SYS_RESET) {
+		pr_info("resetting");
+		arch_reset(handoff);
+	} else {
+		pr_info("powering off");
+		x86_poweroff(&handoff->platform);
+	}
+	pr_err("%s did not take effect; halted",
+	       ev == SYS_RESET ? "reset" : "power-off");
+	log_flush();
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static void *gmem_map(void *ctx, uint64_t gpa, uint64_t len)
+{
+	uint64_t hpa;
+
+	if (!domain_gpa_to_hpa(ctx, gpa, len, &hpa))
+		return NULL;
+	return phys_map(hpa, len);
+}
+
+static uint64_t *heap_table(void *ctx, uint64_t pa)
+{
+	return mm_va(pa);
+}
+
+/* The map a domain is shown: its RAM, plus the firmware ranges for normal. */
+static unsigned guest_map(const struct domain *d, struct guest_mem_range *m,
+			  unsigned cap)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->nmem && n < cap; i++)
+		m[n++] = (struct guest_mem_range){ d->mem[i].gpa, d->mem[i].size,
+						   1 };
+	if (d->kind == DOM_NORMAL) {
+		for (unsigned i = 0; i < handoff->nmmap && n < cap; i++) {
+			if (handoff->mmap[i].type != 1)
+				m[n++] = (struct guest_mem_range){
+					handoff->mmap[i].base,
+					handoff->mmap[i].len,
+					handoff->mmap[i].type };
+		}
+	}
+	return n;
+}
+
+static int prepare_domain(struct domain *d, const struct cpu_caps *caps,
+			  struct sdm_err *err)
+{
+	const struct sdm_ho_module *m = &handoff->mods[d->module];
+	unsigned pages = d->kind == DOM_NORMAL ? 256 : 32;
+	uint64_t pool = mm_alloc(pages);
+	struct guest_mem_range map[DOM_MAX_MEM + SDM_HO_MAX_MMAP];
+	struct guest_boot gb;
+	const char *args = m->cmdline;
+	int rc;
+
+	if (pool == 0)
+		return sdm_err_set(err, SDM_ENOMEM, "domain '%s': no pages for "
+				   "its EPT", d->name);
+	d->ept_pool = (struct pt_pool){ .base_pa = pool, .npages = pages,
+					.table = heap_table };
+	d->ept.gib_pages = caps->ept_1g;
+	rc = domain_build_ept(d, &domains, handoff, err);
+	if (rc != SDM_OK)
+		return rc;
+
+	const void *image = phys_map(m->base, m->size);
+
+	if (image == NULL)
+		return sdm_err_set(err, SDM_ERANGE, "domain '%s': image at 0x%lx "
+				   "is not reachable", d->name, m->base);
+	/* The guest's command line: the module's, without its first word. */
+	while (*args != '\0' && *args != ' ')
+		args++;
+	while (*args == ' ')
+		args++;
+	rc = guest_load_multiboot(d->name, image, m->size, args, map,
+				  guest_map(d, map, ARRAY_SIZE(map)), gmem_map, d,
+				  0x10000, &gb, err);
+	if (rc != SDM_OK)
+		return rc;
+	boots[d->id] = (struct arch_boot){ gb.entry, gb.magic, gb.info_gpa };
+	pr_info("domain '%s': multiboot%d image loaded, entry 0x%x, EPT %u "
+		"pages", d->name, gb.kind, gb.entry, d->ept_pool.used);
+	return SDM_OK;
+}
+
+static unsigned bsp_index(void)
+{
+	int i = dommgr_cpu_index(handoff->platform.bsp_apic_id);
+
+	return i < 0 ? 0 : (unsigned)i;
+}
+
+static void run_on_this_cpu(unsigned cpu)
+{
+	struct sdm_err err = { 0 };
+	struct domain *d = domain_of_cpu(&domains, cpu);
+
+	if (cpu != bsp_index())
+		arch_cpu_init(handoff, cpu);
+	while (!go)
+		__asm__ volatile("pause" ::: "memory");
+	if (d == NULL || d->state == DOM_STOPPED)
+		return;
+	if (arch_virt_enable(cpu, &err) != SDM_OK) {
+		dommgr_domain_stop(d, "%s", err.msg);
+		return;
+	}
+	arch_run_domain(cpu, d, &boots[d->id]);
+	pr_info("CPU %u parked", cpu);
+}
+
+static void print_domains(void)
+{
+	for (unsigned i = 0; i < domains.n; i++) {
+		const struct domain *d = &domains.d[i];
+		uint64_t mem = 0;
+
+		for (unsigned k = 0; k < d->nmem; k++)
+			mem += d->mem[k].size;
+		pr_info("domain %u '%s': %s, CPUs 0x%lx, %lu MiB in %u range(s)%s",
+			d->id, d->name, dom_kind_name(d->kind), d->cpus,
+			mem >> 20, d->nmem,
+			d->kind == DOM_PROTECTED ? "" : " (guest-physical = host)");
+		if (d->kind == DOM_PROTECTED)
+			pr_info("  memory 0x%lx-0x%lx", d->mem[0].hpa,
+				d->mem[0].hpa + d->mem[0].size);
+	}
+}
 
 static void emit_log(void *ctx, const char *line)
 {
 	pr_info("%s", line);
+}
+
+static void start_domains(const struct cpu_caps *caps)
+{
+	struct sdm_err err = { 0 };
+	unsigned bsp = bsp_index();
+
+	if (!caps->vmx || caps->vmx_bios_off || !caps->ept ||
+	    !caps->unrestricted || !caps->vpid) {
+		pr_err("domains not started: this CPU lacks VMX with EPT, VPID "
+		       "and unrestricted guest");
+		return;
+	}
+	if (domains_plan_default(handoff, &domains, &err) != SDM_OK ||
+	    arch_virt_init(handoff, &err) != SDM_OK) {
+		pr_err("domains not started: %s", err.msg);
+		return;
+	}
+	print_domains();
+	/* Other CPUs first: their start-up page must not be a loaded image. */
+	for (unsigned i = 0; i < domains.n; i++) {
+		struct domain *d = &domains.d[i];
+
+		for (unsigned c = 0; c < handoff->platform.ncpus; c++) {
+			if (c == bsp || !(d->cpus & (1ull << c)))
+				continue;
+			if (c >= ARCH_MAX_CPUS ||
+			    arch_start_cpu(handoff, c, run_on_this_cpu, &err) != SDM_OK) {
+				dommgr_domain_stop(d, "CPU %u: %s", c,
+						   c >= ARCH_MAX_CPUS ? "beyond "
+						   "the CPUs dommgr supports"
+						   : err.msg);
+				break;
+			}
+		}
+	}
+	for (unsigned i = 0; i < domains.n; i++) {
+		struct domain *d = &domains.d[i];
+
+		if (d->state != DOM_STOPPED && prepare_domain(d, caps, &err) != SDM_OK)
+			dommgr_domain_stop(d, "%s", err.msg);
+	}
+	pr_info("heap: %u of %u pages used", mm_used_pages(), mm_total_pages());
+	go = true;
+	__asm__ volatile("" ::: "memory");
+	run_on_this_cpu(bsp);
+	/* The machine runs on while any domain does. */
+	for (bool running = true; running;) {
+		running = false;
+		for (unsigned i = 0; i < domains.n; i++)
+			running |= domains.d[i].state == DOM_RUNNING;
+		__asm__ volatile("pause" ::: "memory");
+	}
+	pr_info("no domain is running");
+	for (unsigned i = 0; i < domains.n; i++) {
+		if (domains.d[i].kind == DOM_PROTECTED)
+			scrub_domain(&domains.d[i]);
+	}
 }
 
 void dommgr_main(const struct sdm_handoff *ho)
@@ -23,11 +296,14 @@ void dommgr_main(const struct sdm_handoff *ho)
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	}
+	handoff = ho;
 	log_init("dommgr: ", ho->console, ho->loglevel);
-	arch_cpu_init(ho);
+	mm_init(ho);
+	arch_cpu_init(ho, bsp_index());
 	arch_cpu_caps(&caps);
 	dommgr_banner(ho, &caps, emit_log, NULL);
 	dommgr_test_hook(ho);
 	pr_info("boot complete");
+	start_domains(&caps);
 	arch_stop(ho);
 }

@@ -76,6 +76,26 @@ void log_puts(const char *s)
 		con_putc(s[i]);
 }
 
+/*
+ * One line at a time across CPUs. The wait is bounded so that a CPU that
+ * faulted while holding the lock cannot silence the others for good.
+ */
+static volatile int log_lock;
+
+static void lock(void)
+{
+	for (unsigned i = 0; i < 10000000; i++) {
+		if (__atomic_exchange_n(&log_lock, 1, __ATOMIC_ACQUIRE) == 0)
+			return;
+		__asm__ volatile("pause");
+	}
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
+}
+
 void log_vmsg(uint32_t level, const char *fmt, va_list ap)
 {
 	char line[256];
@@ -83,9 +103,11 @@ void log_vmsg(uint32_t level, const char *fmt, va_list ap)
 	if (level > log_level)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	lock();
 	log_puts(log_prefix);
 	log_puts(line);
 	con_putc('\n');
+	unlock();
 }
 
 void log_msg(uint32_t level, const char *fmt, ...)

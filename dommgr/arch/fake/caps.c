@@ -13,6 +13,6 @@ void arch_cpu_caps(struct cpu_caps *out)
 	memcpy(out, &fake_caps, sizeof(*out));
 }
 
-void arch_cpu_init(const struct sdm_handoff *ho)
+void arch_cpu_init(const struct sdm_handoff *ho, unsigned cpu)
 {
 }

@@ -32,12 +32,15 @@ struct exc_frame {
 SDM_STATIC_ASSERT(sizeof(struct exc_frame) == 22 * 8, "entry.S frame");
 
 extern const uint64_t isr_table[32];
-void x86_exception(const struct exc_frame *f);
+int x86_exception(const struct exc_frame *f);
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
+/* One GDT, TSS and set of IST stacks per CPU; one IDT for all. */
+static struct percpu_desc {
+	uint64_t gdt[5];
+	struct tss64 tss;
+	uint8_t ist[3][IST_STACK_SIZE];
+} desc[ARCH_MAX_CPUS] __attribute__((aligned(16)));
 static uint64_t idt[2 * 256] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 static const struct sdm_handoff *stop_ho;
 
 struct __attribute__((packed)) desc_ptr {
@@ -54,23 +57,26 @@ static void set_gate(unsigned vec, uint64_t handler, unsigned ist)
 	idt[2 * vec + 1] = handler >> 32;
 }
 
-void arch_cpu_init(const struct sdm_handoff *ho)
+void arch_cpu_init(const struct sdm_handoff *ho, unsigned cpu)
 {
-	uint64_t t = (uint64_t)(uintptr_t)&tss;
-	struct desc_ptr gp = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	struct percpu_desc *pd = &desc[cpu % ARCH_MAX_CPUS];
+	uint64_t *gdt = pd->gdt;
+	struct tss64 *tss = &pd->tss;
+	uint64_t t = (uint64_t)(uintptr_t)tss;
+	struct desc_ptr gp = { sizeof(pd->gdt) - 1, (uint64_t)(uintptr_t)gdt };
 	struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
 	gdt[2] = 0x00cf92000000ffffull; /* data */
 	/* 64-bit available TSS (type 9), SDM vol. 3, 8.2.3. */
-	gdt[3] = (sizeof(tss) - 1) | ((t & 0xffffff) << 16) | (0x89ull << 40) |
+	gdt[3] = (sizeof(*tss) - 1) | ((t & 0xffffff) << 16) | (0x89ull << 40) |
 		 ((t >> 24 & 0xff) << 56);
 	gdt[4] = t >> 32;
-	memset(&tss, 0, sizeof(tss));
+	memset(tss, 0, sizeof(*tss));
 	for (unsigned i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
+		tss->ist[i] = (uint64_t)(uintptr_t)&pd->ist[i][IST_STACK_SIZE];
+	tss->iomap_base = sizeof(*tss); /* no I/O permission bitmap */
 
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, isr_table[v],
@@ -108,10 +114,14 @@ static const char *const exc_names[32] = {
 	"#CP control protection",
 };
 
-void x86_exception(const struct exc_frame *f)
+int x86_exception(const struct exc_frame *f)
 {
 	unsigned v = (unsigned)f->vector & 31;
 	const char *name = exc_names[v] ? exc_names[v] : "reserved";
+
+	/* NMIs are how CPUs are told to look at shared state: not a fault. */
+	if (v == 2)
+		return 0;
 
 	pr_err("EXCEPTION #%u (%s), error code 0x%lx", v, name, f->error);
 	pr_err("  RIP %04lx:%016lx RFLAGS %016lx", f->cs, f->rip, f->rflags);

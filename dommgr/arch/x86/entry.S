@@ -55,11 +55,27 @@ isr_common:
 	pushq %r14
 	pushq %r15
 	movq %rsp, %rdi
+	movq %rsp, %rbx
 	andq $~15, %rsp
-	call x86_exception       /* does not return */
-2:	cli
-	hlt
-	jmp 2b
+	call x86_exception       /* returns only for an NMI */
+	movq %rbx, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp           /* vector, error code */
+	iretq
 
 	.section .rodata
 	.balign 8

@@ -1,0 +1,265 @@
+#include <stdio.h>
+#include <string.h>
+#include <sdm/cmdline.h>
+#include <sdm/mb2.h>
+#include "dommgr/domain.h"
+
+#define TPM_LOCALITY1_PA 0xfed41000ull /* localities 1-4: dommgr's */
+#define TPM_LOCALITY_END 0xfed45000ull
+
+const char *dom_kind_name(enum dom_kind k)
+{
+	return k == DOM_NORMAL ? "normal" : k == DOM_PROTECTED ? "protected"
+							     : "?";
+}
+
+static int ram_set(const struct sdm_handoff *ho, struct range_set *s)
+{
+	struct mem_range r;
+	int rc = SDM_OK;
+
+	for (unsigned i = 0; rc == SDM_OK && i < ho->nmmap; i++) {
+		if (ho->mmap[i].type == MB2_MEM_AVAILABLE &&
+		    mr_from_len(ho->mmap[i].base, ho->mmap[i].len, &r))
+			rc = rs_add(s, r);
+	}
+	/* A firmware range wins over an available one it overlaps. */
+	for (unsigned i = 0; rc == SDM_OK && i < ho->nmmap; i++) {
+		if (ho->mmap[i].type != MB2_MEM_AVAILABLE &&
+		    mr_from_len(ho->mmap[i].base, ho->mmap[i].len, &r))
+			rc = rs_remove(s, r);
+	}
+	return rc;
+}
+
+static int add_hole(struct domain_table *t, uint64_t base, uint64_t end)
+{
+	if (t->nholes >= ARRAY_SIZE(t->holes))
+		return SDM_ENOSPC;
+	t->holes[t->nholes++] = (struct mem_range){ base, end };
+	return SDM_OK;
+}
+
+static int pick_cpu(const struct sdm_handoff *ho, uint64_t used,
+		    unsigned *cpu)
+{
+	for (unsigned i = ho->platform.ncpus; i-- > 0;) {
+		if (!(used & (1ull << i)) &&
+		    ho->platform.apic_ids[i] != ho->platform.bsp_apic_id) {
+			*cpu = i;
+			return SDM_OK;
+		}
+	}
+	return SDM_ENOENT;
+}
+
+static int plan_protected(const struct sdm_handoff *ho, struct domain_table *t,
+			  unsigned mod, uint64_t *used_cpus,
+			  struct range_set *free, struct sdm_err *err)
+{
+	struct domain *d = &t->d[t->n];
+	struct mem_range where;
+	unsigned cpu;
+
+	memset(d, 0, sizeof(*d));
+	d->id = t->n;
+	d->kind = DOM_PROTECTED;
+	d->module = (int)mod;
+	if (!cmdline_get(ho->mods[mod].cmdline, sizeof(ho->mods[mod].cmdline),
+			 "name", d->name, sizeof(d->name)) || d->name[0] == '\0')
+		snprintf(d->name, sizeof(d->name), "prot%u", t->n);
+	for (unsigned i = 0; i < t->n; i++) {
+		if (strncmp(t->d[i].name, d->name, sizeof(d->name)) == 0)
+			return sdm_err_set(err, SDM_EINVAL, "domain '%s': name "
+					   "given twice", d->name);
+	}
+	if (pick_cpu(ho, *used_cpus, &cpu) != SDM_OK)
+		return sdm_err_set(err, SDM_ENOENT, "domain '%s': no CPU left "
+				   "(%u CPUs, the boot CPU stays with the normal "
+				   "domain)", d->name, ho->platform.ncpus);
+	if (rs_find_highest(free, DOM_PROTECTED_MEM_DEFAULT, MIB(2), MIB(16),
+			    GIB(4), &where) != SDM_OK)
+		return sdm_err_set(err, SDM_ENOMEM, "domain '%s': no %lu MiB of "
+				   "free RAM below 4 GiB", d->name,
+				   DOM_PROTECTED_MEM_DEFAULT >> 20);
+	if (rs_remove(free, where) != SDM_OK || add_hole(t, where.base,
+							 where.end) != SDM_OK)
+		return sdm_err_set(err, SDM_ENOSPC, "domain '%s': too many "
+				   "memory ranges", d->name);
+	*used_cpus |= 1ull << cpu;
+	d->cpus = 1ull << cpu;
+	d->mem[0] = (struct dom_mem){ 0, where.base, mr_size(where) };
+	d->nmem = 1;
+	t->n++;
+	return SDM_OK;
+}
+
+int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
+			 struct sdm_err *err)
+{
+	struct mem_range fs[256], rs[256];
+	struct range_set free, ram;
+	uint64_t used_cpus = 0;
+	int normal = -1, rc;
+
+	memset(t, 0, sizeof(*t));
+	rs_init(&free, fs, ARRAY_SIZE(fs));
+	rs_init(&ram, rs, ARRAY_SIZE(rs));
+	if (ram_set(ho, &ram) != SDM_OK || ram_set(ho, &free) != SDM_OK)
+		return sdm_err_set(err, SDM_ENOSPC, "memory map: too many ranges");
+	/* dommgr and device registers it owns are never a domain's. */
+	rc = add_hole(t, ho->dommgr_base, ho->dommgr_end);
+	if (rc == SDM_OK)
+		rc = add_hole(t, TPM_LOCALITY1_PA, TPM_LOCALITY_END);
+	for (unsigned i = 0; rc == SDM_OK && i < ho->platform.ndrhd; i++)
+		rc = add_hole(t, ho->platform.drhd[i].base,
+			      ho->platform.drhd[i].base + PAGE_SIZE);
+	if (rc == SDM_OK && ho->platform.lapic_base != 0)
+		rc = add_hole(t, ho->platform.lapic_base,
+			      ho->platform.lapic_base + PAGE_SIZE);
+	if (rc != SDM_OK)
+		return sdm_err_set(err, rc, "too many holes");
+	/* Protected memory never comes from dommgr or a module's image. */
+	rc = rs_remove(&free, (struct mem_range){ ho->dommgr_base,
+						  ho->dommgr_end });
+	for (unsigned i = 0; rc == SDM_OK && i < ho->nmods; i++)
+		rc = rs_remove(&free, (struct mem_range){
+			ho->mods[i].base, ho->mods[i].base + ho->mods[i].size });
+	if (rc != SDM_OK)
+		return sdm_err_set(err, rc, "memory map: too many ranges");
+
+	for (unsigned i = 0; i < ho->nmods; i++) {
+		if (ho->mods[i].kind == SDM_MOD_NORMAL) {
+			if (normal >= 0)
+				return sdm_err_set(err, SDM_EINVAL, "two modules "
+						   "named 'normal' (%d and %u)",
+						   normal, i);
+			normal = (int)i;
+		} else if (ho->mods[i].kind == SDM_MOD_PROTECTED) {
+			if (t->n + 1 >= DOM_MAX)
+				return sdm_err_set(err, SDM_ENOSPC, "more than "
+						   "%u protected domains",
+						   DOM_MAX - 1);
+			rc = plan_protected(ho, t, i, &used_cpus, &free, err);
+			if (rc != SDM_OK)
+				return rc;
+		}
+	}
+	if (normal < 0)
+		return sdm_err_set(err, SDM_ENOENT, "no boot module named "
+				   "'normal' (the normal domain's kernel)");
+
+	struct domain *d = &t->d[t->n];
+
+	memset(d, 0, sizeof(*d));
+	d->id = t->n;
+	d->kind = DOM_NORMAL;
+	d->module = normal;
+	snprintf(d->name, sizeof(d->name), "normal");
+	for (unsigned i = 0; i < ho->platform.ncpus; i++) {
+		if (!(used_cpus & (1ull << i)))
+			d->cpus |= 1ull << i;
+	}
+	for (unsigned i = 0; i < t->nholes; i++) {
+		if (rs_remove(&ram, t->holes[i]) != SDM_OK)
+			return sdm_err_set(err, SDM_ENOSPC, "memory map: too "
+					   "many ranges");
+	}
+	if (ram.n > DOM_MAX_MEM)
+		return sdm_err_set(err, SDM_ENOSPC, "normal domain: %u RAM "
+				   "ranges, more than %u", ram.n, DOM_MAX_MEM);
+	for (unsigned i = 0; i < ram.n; i++)
+		d->mem[i] = (struct dom_mem){ ram.r[i].base, ram.r[i].base,
+					      mr_size(ram.r[i]) };
+	d->nmem = ram.n;
+	t->n++;
+	return SDM_OK;
+}
+
+static int map_identity(struct domain *d, const struct range_set *ram,
+			struct mem_range r, struct sdm_err *err)
+{
+	for (uint64_t cur = r.base; cur < r.end;) {
+		uint64_t end = r.end, type = EPT_MT(EPT_MT_UC);
+
+		for (unsigned i = 0; i < ram->n; i++) {
+			if (cur >= ram->r[i].base && cur < ram->r[i].end) {
+				end = ram->r[i].end < end ? ram->r[i].end : end;
+				type = EPT_MT(EPT_MT_WB);
+				break;
+			}
+			if (ram->r[i].base > cur && ram->r[i].base < end)
+				end = ram->r[i].base;
+		}
+		int rc = pt_map(&d->ept, cur, cur, end - cur, EPT_RWX | type,
+				true, err);
+
+		if (rc != SDM_OK)
+			return rc;
+		cur = end;
+	}
+	return SDM_OK;
+}
+
+int domain_build_ept(struct domain *d, const struct domain_table *t,
+		     const struct sdm_handoff *ho, struct sdm_err *err)
+{
+	bool gib = d->ept.gib_pages;
+	int rc = pt_init(&d->ept, &d->ept_pool, PT_EPT, false, err);
+
+	d->ept.gib_pages = gib;
+	if (rc != SDM_OK)
+		return rc;
+	if (d->kind == DOM_PROTECTED) {
+		for (unsigned i = 0; rc == SDM_OK && i < d->nmem; i++)
+			rc = pt_map(&d->ept, d->mem[i].gpa, d->mem[i].hpa,
+				    d->mem[i].size, EPT_RWX | EPT_MT(EPT_MT_WB),
+				    true, err);
+		return rc;
+	}
+
+	struct mem_range as[256], rs[256];
+	struct range_set allowed, ram;
+
+	rs_init(&allowed, as, ARRAY_SIZE(as));
+	rs_init(&ram, rs, ARRAY_SIZE(rs));
+	rc = ram_set(ho, &ram);
+	if (rc == SDM_OK)
+		rc = rs_add(&allowed, (struct mem_range){ 0, GIB(4) });
+	for (unsigned i = 0; rc == SDM_OK && i < ram.n; i++)
+		rc = rs_add(&allowed, ram.r[i]);
+	for (unsigned i = 0; rc == SDM_OK && i < t->nholes; i++)
+		rc = rs_remove(&allowed, t->holes[i]);
+	if (rc != SDM_OK)
+		return sdm_err_set(err, rc, "normal domain EPT: too many ranges");
+	for (unsigned i = 0; rc == SDM_OK && i < allowed.n; i++)
+		rc = map_identity(d, &ram, allowed.r[i], err);
+	return rc;
+}
+
+bool domain_gpa_to_hpa(const struct domain *d, uint64_t gpa, uint64_t len,
+		       uint64_t *hpa)
+{
+	uint64_t end;
+
+	if (!add_ok(gpa, len, &end))
+		return false;
+	for (unsigned i = 0; i < d->nmem; i++) {
+		const struct dom_mem *m = &d->mem[i];
+
+		if (gpa >= m->gpa && end <= m->gpa + m->size) {
+			*hpa = m->hpa + (gpa - m->gpa);
+			return true;
+		}
+	}
+	return false;
+}
+
+struct domain *domain_of_cpu(struct domain_table *t, unsigned cpu)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		if (cpu < 64 && (t->d[i].cpus & (1ull << cpu)))
+			return &t->d[i];
+	}
+	return NULL;
+}
