@@ -12,6 +12,7 @@ include mk/flags.mk
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .SECONDARY:
+.SECONDEXPANSION:
 .PHONY: all deps check demo unit fuzz-smoke emu clean headers fuzz-build
 
 # ---------------------------------------------------------------- sources
@@ -29,7 +30,8 @@ SINIT_OBJS  := $(call objs,sinit,$(filter-out sinit/hook_none.c,$(SINIT_SRCS)))
 DOMMGR_OBJS := $(call objs,dommgr,$(DOMMGR_SRCS))
 
 # ---------------------------------------------------------------- outputs
-GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf
+GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf \
+	$(B)/guests/ptest.elf $(B)/guests/attack.elf
 # Test variants, chosen at link time (tests/emu/inject/).
 VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf
 
@@ -77,6 +79,19 @@ $(B)/guests/hello-mb2.elf: $(B)/guests/head-mb2.o $(B)/guests/hello.o guests/hel
 	$(LD) -m elf_i386 -nostdlib -static -z noexecstack --build-id=none -T guests/hello/guest.ld -o $@ $(B)/guests/head-mb2.o $(B)/guests/hello.o
 $(B)/guests/hello-mb1.elf: $(B)/guests/head-mb1.o $(B)/guests/hello.o guests/hello/guest.ld
 	$(LD) -m elf_i386 -nostdlib -static -z noexecstack --build-id=none -T guests/hello/guest.ld -o $@ $(B)/guests/head-mb1.o $(B)/guests/hello.o
+# Guests on the small runtime in guests/lib (multiboot2 entry of hello).
+GRT_OBJS := $(B)/guests/lib/grt.o $(B)/guests/lib/isr.o
+$(B)/guests/lib/%.o: guests/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -I. -MMD -MP -c $< -o $@
+$(B)/guests/lib/%.o: guests/lib/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+$(B)/guests/%/main.o: guests/%/$$*.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -I. -MMD -MP -c $< -o $@
+$(B)/guests/%.elf: $(B)/guests/head-mb2.o $(B)/guests/%/main.o $(GRT_OBJS) guests/hello/guest.ld
+	$(LD) -m elf_i386 -nostdlib -static -z noexecstack --build-id=none -T guests/hello/guest.ld -o $@ $(B)/guests/head-mb2.o $(B)/guests/$*/main.o $(GRT_OBJS)
 
 # ---------------------------------------------------------------- host
 HOST_LIB_OBJS := $(call objs,host,$(LIB_SRCS))

@@ -1,20 +1,20 @@
-/* Freestanding <stdint.h> for sinit/dommgr (x86-64, LP64). */
+/* Freestanding <stdint.h> (built with -nostdinc); the compiler's own types. */
 #ifndef SDM_LIBC_STDINT_H
 #define SDM_LIBC_STDINT_H
-typedef signed char int8_t;
-typedef unsigned char uint8_t;
-typedef short int16_t;
-typedef unsigned short uint16_t;
-typedef int int32_t;
-typedef unsigned int uint32_t;
-typedef long int64_t;
-typedef unsigned long uint64_t;
-typedef unsigned long uintptr_t;
-typedef long intptr_t;
+typedef __INT8_TYPE__ int8_t;
+typedef __UINT8_TYPE__ uint8_t;
+typedef __INT16_TYPE__ int16_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __INT32_TYPE__ int32_t;
+typedef __UINT32_TYPE__ uint32_t;
+typedef __INT64_TYPE__ int64_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+typedef __INTPTR_TYPE__ intptr_t;
 #define UINT8_MAX 0xffu
 #define UINT16_MAX 0xffffu
 #define UINT32_MAX 0xffffffffu
-#define UINT64_MAX 0xffffffffffffffffull
-#define SIZE_MAX UINT64_MAX
+#define UINT64_MAX __UINT64_MAX__
+#define SIZE_MAX __SIZE_MAX__
 #define INT32_MAX 0x7fffffff
 #endif

@@ -1,0 +1,311 @@
+/*
+ * Normal-domain attack guest. The command line picks one attack
+ * (attack=NAME); the guest says what it tries and what happened:
+ *   attack: <name>: trying ...
+ *   attack: <name>: blocked (<how>)        the guest saw the refusal
+ *   attack: <name>: NOT BLOCKED (...)      isolation failed
+ * Attacks that dommgr answers by stopping the normal domain end with
+ * dommgr's own "domain 'normal' stopped: ..." line instead. The protected
+ * domain (guests/ptest) meanwhile keeps printing whether its pattern is
+ * intact; the scenarios (tests/emu/scenarios/isolation-*) judge both.
+ *
+ * Where is protected memory? The normal domain's memory map omits
+ * dommgr's and the protected domains' memory, leaving a hole between the
+ * RAM ranges: the attacks aim at that hole.
+ */
+#include "guests/lib/grt.h"
+
+#define P "attack: "
+#define PATTERN0 0x704d4453u
+#define PATTERN1 0x21746f72u
+
+void guest_main(uint32_t magic, uint32_t info);
+
+static char name[32];
+static struct g_mem map[32];
+static unsigned nmap;
+
+static void say(const char *what, uint64_t a, uint64_t b)
+{
+	struct gline l;
+
+	g_line_init(&l, P);
+	g_str(&l, name);
+	g_str(&l, ": ");
+	g_str(&l, what);
+	if (a != ~0ull) {
+		g_str(&l, " ");
+		g_hex(&l, a);
+	}
+	if (b != ~0ull) {
+		g_str(&l, " ");
+		g_hex(&l, b);
+	}
+	g_emit(&l);
+}
+
+/* The first hole in RAM above 1 MiB: [*lo, *hi). */
+static int find_hole(uint64_t *lo, uint64_t *hi)
+{
+	uint64_t top = 0;
+
+	for (unsigned i = 0; i < nmap; i++) {
+		if (map[i].type == 1 && map[i].base + map[i].len > top)
+			top = map[i].base + map[i].len;
+	}
+	for (unsigned i = 0; i + 1 < nmap; i++) {
+		uint64_t end = map[i].base + map[i].len;
+
+		if (end >= 0x100000 && end < map[i + 1].base && end < top) {
+			*lo = end;
+			*hi = map[i + 1].base;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void attack_memory(int write, int at_end)
+{
+	uint64_t lo, hi;
+
+	if (!find_hole(&lo, &hi)) {
+		say("no hole in the memory map: cannot aim", ~0ull, ~0ull);
+		return;
+	}
+	uint32_t a = (uint32_t)(at_end ? hi - 4096 : lo);
+	volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)a;
+
+	say(write ? "trying to write hidden memory at" : "trying to read "
+	    "hidden memory at", a, ~0ull);
+	if (write)
+		*p = 0xdeadbeef;
+	say("NOT BLOCKED: access completed, value", *p, ~0ull);
+}
+
+static void attack_scan(void)
+{
+	uint64_t found = 0;
+
+	say("scanning every page of my memory map for the protected pattern",
+	    ~0ull, ~0ull);
+	for (unsigned i = 0; i < nmap; i++) {
+		if (map[i].type != 1 || map[i].base >= 0x100000000ull)
+			continue;
+		uint32_t b = (uint32_t)map[i].base, e = (uint32_t)(map[i].base +
+								map[i].len - 8);
+
+		for (uint32_t a = b; a < e; a += 4) {
+			const volatile uint32_t *p = (const uint32_t *)(uintptr_t)a;
+
+			if (p[0] == PATTERN0 && p[1] == PATTERN1 &&
+			    a != (uint32_t)(uintptr_t)&found)
+				found++;
+		}
+	}
+	say("pattern occurrences in my memory:", found, ~0ull);
+	say(found ? "NOT BLOCKED: pattern visible" : "blocked (pattern not "
+	    "visible in any RAM I was given)", ~0ull, ~0ull);
+	/* Then the rest of the address space, starting with the hole. */
+	attack_memory(0, 0);
+}
+
+static void attack_ipi_xapic(void)
+{
+	volatile uint32_t *icr_hi = (volatile uint32_t *)0xfee00310u;
+	volatile uint32_t *icr_lo = (volatile uint32_t *)0xfee00300u;
+
+	say("sending INIT to APIC 1 through the xAPIC page", ~0ull, ~0ull);
+	*icr_hi = 1u << 24;
+	*icr_lo = 0x0000c500;
+	*icr_lo = 0x00004608;
+	say("NOT BLOCKED: INIT and SIPI written", ~0ull, ~0ull);
+}
+
+static void wrmsr64(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)));
+}
+
+static uint64_t rdmsr64(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void attack_ipi_x2apic(void)
+{
+	uint64_t base = rdmsr64(0x1b);
+
+	say("switching to x2APIC and sending INIT, SIPI to APIC 1", ~0ull,
+	    ~0ull);
+	wrmsr64(0x1b, base | (1u << 10) | (1u << 11));
+	wrmsr64(0x830, (1ull << 32) | 0xc500);
+	wrmsr64(0x830, (1ull << 32) | 0x4608);
+	wrmsr64(0x830, 0xc0000 | 0x4500); /* INIT to all excluding self */
+	say("IPIs written; dommgr must have dropped them", ~0ull, ~0ull);
+}
+
+static void recover_point(void);
+
+static void attack_apic_relocate(void)
+{
+	uint64_t base = rdmsr64(0x1b);
+
+	say("moving the APIC to 0xfe000000", ~0ull, ~0ull);
+	g_recover_at = (uint32_t)(uintptr_t)recover_point;
+	wrmsr64(0x1b, (base & 0xfff) | 0xfe000000u);
+	say("NOT BLOCKED: APIC base now", rdmsr64(0x1b), ~0ull);
+}
+
+static void attack_vmx(void)
+{
+	uint32_t a, b, c, d;
+	static uint8_t region[4096] __attribute__((aligned(4096)));
+	uint64_t pa = (uint32_t)(uintptr_t)region;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+			 : "a"(1), "c"(0));
+	say(c & (1u << 5) ? "NOT BLOCKED: CPUID shows VMX" : "blocked (CPUID "
+	    "hides VMX)", ~0ull, ~0ull);
+	say("IA32_FEATURE_CONTROL reads", rdmsr64(0x3a), ~0ull);
+	say("trying VMXON", ~0ull, ~0ull);
+	g_recover_at = (uint32_t)(uintptr_t)recover_point;
+	__asm__ volatile("vmxon %0" : : "m"(pa) : "cc", "memory");
+	say("NOT BLOCKED: VMXON did not fault", ~0ull, ~0ull);
+}
+
+static void hc_expect(const char *what, uint32_t ret, uint32_t want)
+{
+	struct gline l;
+
+	g_line_init(&l, P);
+	g_str(&l, name);
+	g_str(&l, ": ");
+	g_str(&l, what);
+	g_str(&l, ret == want ? ": blocked (error " : ": NOT BLOCKED (returned ");
+	g_dec(&l, (uint32_t)-(int32_t)ret);
+	g_str(&l, ")");
+	g_emit(&l);
+}
+
+static void attack_hypercall(void)
+{
+	uint64_t lo, hi;
+	static char ok[] = "hello through the console hypercall";
+
+	if (!find_hole(&lo, &hi))
+		return;
+	say("console hypercall with a good buffer returns",
+	    g_vmcall(SDM_HC_CONSOLE, (uint32_t)(uintptr_t)ok, sizeof(ok) - 1, 0),
+	    ~0ull);
+	hc_expect("console from protected memory",
+		  g_vmcall(SDM_HC_CONSOLE, (uint32_t)lo, 16, 0),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("console from dommgr memory",
+		  g_vmcall(SDM_HC_CONSOLE, (uint32_t)(hi - 4096), 16, 0),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("console with a huge length",
+		  g_vmcall(SDM_HC_CONSOLE, (uint32_t)(uintptr_t)ok, 0x7fffffff, 0),
+		  (uint32_t)SDM_HC_EINVAL);
+	hc_expect("console buffer running into the hole",
+		  g_vmcall(SDM_HC_CONSOLE, (uint32_t)lo - 8, 64, 0),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("console buffer wrapping 4 GiB",
+		  g_vmcall(SDM_HC_CONSOLE, 0xfffffff0u, 64, 0),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("domain info written into protected memory",
+		  g_vmcall(SDM_HC_DOMAIN_INFO, (uint32_t)lo, 4096, 0),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("exit statistics written into dommgr memory",
+		  g_vmcall(SDM_HC_EXIT_STATS, (uint32_t)(hi - 4096), 4096, 0),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("unknown hypercall 0x1234",
+		  g_vmcall(0x1234, 0, 0, 0), (uint32_t)SDM_HC_ENOSYS);
+}
+
+static void attack_triple_fault(void)
+{
+	struct __attribute__((packed)) { uint16_t lim; uint32_t base; } ip = { 0, 0 };
+
+	say("loading an empty IDT and raising #BP (triple fault)", ~0ull, ~0ull);
+	__asm__ volatile("lidt %0; int3" : : "m"(ip));
+}
+
+static void attack_register_page(uint32_t pa, const char *what)
+{
+	say(what, pa, ~0ull);
+	(void)*(volatile uint32_t *)(uintptr_t)pa;
+	say("NOT BLOCKED: register page readable", ~0ull, ~0ull);
+}
+
+static void recover_point(void)
+{
+	say("blocked (the CPU raised exception", g_last_exception, ~0ull);
+	g_delay(20000000);
+	say("done; powering off", ~0ull, ~0ull);
+	g_poweroff();
+	g_halt();
+}
+
+static int eq(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+void guest_main(uint32_t magic, uint32_t info)
+{
+	g_idt_install();
+	if (magic != 0x36d76289u)
+		g_halt();
+	/* dommgr's console keeps our lines whole beside the protected domain's. */
+	g_use_hypercall_console();
+	g_mb2_arg(info, "attack", name, sizeof(name));
+	nmap = g_mb2_mmap(info, map, 32);
+	say("normal-domain attack guest up; memory map entries:", nmap, ~0ull);
+	/* Let the protected domain start and report first. */
+	g_delay(20000000);
+
+	if (eq(name, "read-protected"))
+		attack_memory(0, 0);
+	else if (eq(name, "write-protected"))
+		attack_memory(1, 0);
+	else if (eq(name, "read-dommgr"))
+		attack_memory(0, 1);
+	else if (eq(name, "write-dommgr"))
+		attack_memory(1, 1);
+	else if (eq(name, "scan"))
+		attack_scan();
+	else if (eq(name, "ipi-xapic"))
+		attack_ipi_xapic();
+	else if (eq(name, "ipi-x2apic"))
+		attack_ipi_x2apic();
+	else if (eq(name, "apic-relocate"))
+		attack_apic_relocate();
+	else if (eq(name, "map-tpm"))
+		attack_register_page(0xfed44000u, "reading TPM locality 4 at");
+	else if (eq(name, "map-iommu"))
+		attack_register_page(0xfed90000u, "reading the IOMMU registers at");
+	else if (eq(name, "vmx"))
+		attack_vmx();
+	else if (eq(name, "hypercall"))
+		attack_hypercall();
+	else if (eq(name, "triple-fault"))
+		attack_triple_fault();
+	else if (eq(name, "poweroff"))
+		say("no attack: powering off through dommgr", ~0ull, ~0ull);
+	else
+		say("unknown attack name", ~0ull, ~0ull);
+	/* Give the protected domain time to report again, then power off. */
+	g_delay(20000000);
+	say("done; powering off", ~0ull, ~0ull);
+	g_poweroff();
+	g_halt();
+}
