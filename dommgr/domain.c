@@ -18,16 +18,25 @@ static int ram_set(const struct sdm_handoff *ho, struct range_set *s)
 	struct mem_range r;
 	int rc = SDM_OK;
 
+	/* RAM is whole pages: partial pages at the ends are left out. */
 	for (unsigned i = 0; rc == SDM_OK && i < ho->nmmap; i++) {
 		if (ho->mmap[i].type == MB2_MEM_AVAILABLE &&
-		    mr_from_len(ho->mmap[i].base, ho->mmap[i].len, &r))
-			rc = rs_add(s, r);
+		    mr_from_len(ho->mmap[i].base, ho->mmap[i].len, &r) &&
+		    align_up(r.base, PAGE_SIZE, &r.base)) {
+			r.end &= ~(uint64_t)(PAGE_SIZE - 1);
+			if (r.end > r.base)
+				rc = rs_add(s, r);
+		}
 	}
 	/* A firmware range wins over an available one it overlaps. */
 	for (unsigned i = 0; rc == SDM_OK && i < ho->nmmap; i++) {
 		if (ho->mmap[i].type != MB2_MEM_AVAILABLE &&
-		    mr_from_len(ho->mmap[i].base, ho->mmap[i].len, &r))
+		    mr_from_len(ho->mmap[i].base, ho->mmap[i].len, &r)) {
+			r.base &= ~(uint64_t)(PAGE_SIZE - 1);
+			if (!align_up(r.end, PAGE_SIZE, &r.end))
+				r.end = ~(uint64_t)(PAGE_SIZE - 1);
 			rc = rs_remove(s, r);
+		}
 	}
 	return rc;
 }
