@@ -1,0 +1,265 @@
+/*
+ * libFuzzer target for the TPM response parsers (tpm/tpm2.c, tpm/tpm12.c).
+ *
+ * Input: one selector byte, then the TPM's responses.
+ *   selector bits 3:0  the command (see run());
+ *            bit 4     1: the responses are consecutive, each as long as
+ *                      its header's size field says (clamped to what is
+ *                      left); 0: every command gets all the rest
+ *            bits 7:5  a parameter (banks asked for, PCR, byte count)
+ * A fake transport hands the responses to the command code, which must
+ * either succeed with outputs inside their documented bounds or fail with
+ * a message; a positive return must be a plausible TPM response code.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpm/tpm12.h"
+#include "tpm/tpm2.h"
+
+#define CHECK(c)                         \
+	do {                             \
+		if (!(c))                \
+			__builtin_trap(); \
+	} while (0)
+
+#define MAX_CALLS 512
+
+struct src {
+	const uint8_t *p;
+	size_t n;
+	bool slice;
+	unsigned calls;
+};
+
+static int fake_xfer(void *ctx, unsigned locality, const uint8_t *cmd,
+		     size_t cmd_len, uint8_t *rsp, size_t rsp_cap,
+		     size_t *rsp_len, struct sdm_err *err)
+{
+	struct src *s = ctx;
+	size_t len;
+
+	/* What we send is well formed: header size = length. */
+	CHECK(cmd_len >= 10 && cmd_len <= TPM_MAX_COMMAND);
+	CHECK(((size_t)cmd[2] << 24 | (size_t)cmd[3] << 16 |
+	       (size_t)cmd[4] << 8 | cmd[5]) == cmd_len);
+	CHECK(locality <= 4);
+	if (++s->calls > MAX_CALLS || s->n == 0)
+		return sdm_err_set(err, SDM_EIO, "fake: no response left");
+	len = s->n;
+	if (s->slice && s->n >= 6) {
+		size_t size = (size_t)s->p[2] << 24 | (size_t)s->p[3] << 16 |
+			      (size_t)s->p[4] << 8 | s->p[5];
+
+		if (size >= 10 && size <= s->n)
+			len = size;
+	}
+	if (len > rsp_cap)
+		return sdm_err_set(err, SDM_ERANGE, "fake: %zu > %zu", len,
+				   rsp_cap);
+	memcpy(rsp, s->p, len);
+	*rsp_len = len;
+	if (s->slice) {
+		s->p += len;
+		s->n -= len;
+	}
+	return SDM_OK;
+}
+
+static void check_string(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	CHECK(n < cap);
+	for (size_t i = 0; i < n; i++)
+		CHECK(s[i] >= 0x20 && s[i] < 0x7f);
+}
+
+static const uint16_t algs[] = { TPM20_ALG_SHA1, TPM20_ALG_SHA256,
+				 TPM20_ALG_SHA384, TPM20_ALG_SHA512,
+				 TPM20_ALG_SM3_256 };
+static const uint16_t algs_rev[] = { TPM20_ALG_SM3_256, TPM20_ALG_SHA512,
+				     TPM20_ALG_SHA384, TPM20_ALG_SHA256,
+				     TPM20_ALG_SHA1 };
+
+static int pcr_read(const struct tpm_transport *t, unsigned p,
+		    const uint16_t *a, struct sdm_err *err)
+{
+	struct tpm2_digest out[5];
+	unsigned n = p % 5 + 1;
+	uint32_t counter;
+	int rc;
+
+	rc = tpm2_pcr_read(t, 0, p * 3, a, n, out, &counter, err);
+	if (rc == SDM_OK)
+		for (unsigned i = 0; i < n; i++) {
+			CHECK(out[i].alg == a[i]);
+			CHECK(out[i].size == 0 ||
+			      out[i].size == tpm2_alg_digest_size(a[i]));
+		}
+	return rc;
+}
+
+static int run(unsigned cmd, unsigned p, const struct tpm_transport *t,
+	       struct sdm_err *err)
+{
+	uint8_t buf[400], d20[20] = { 1 };
+	bool already;
+	int rc;
+
+	switch (cmd) {
+	case 0:
+		return tpm2_startup(t, 0, &already, err);
+	case 1: {
+		struct tpm2_banks b;
+
+		rc = tpm2_get_pcr_banks(t, 0, &b, err);
+		if (rc == SDM_OK) {
+			CHECK(b.count <= TPM20_MAX_BANKS);
+			for (unsigned i = 0; i < b.count; i++) {
+				unsigned sz = b.bank[i].sizeof_select;
+
+				CHECK(sz <= TPM20_PCR_SELECT_MAX);
+				CHECK(sz == 4 ||
+				      b.bank[i].pcrs >> (8 * sz) == 0);
+				for (unsigned j = 0; j < i; j++)
+					CHECK(b.bank[j].alg != b.bank[i].alg);
+			}
+		}
+		return rc;
+	}
+	case 2: {
+		struct tpm2_info info;
+
+		rc = tpm2_get_info(t, 0, &info, err);
+		if (rc == SDM_OK) {
+			check_string(info.family, sizeof(info.family));
+			check_string(info.manufacturer,
+				     sizeof(info.manufacturer));
+			check_string(info.vendor, sizeof(info.vendor));
+		}
+		return rc;
+	}
+	case 3: {
+		struct tpm2_props props;
+		uint32_t count = p * 4 + 1;
+
+		rc = tpm2_get_properties(t, 0, TPM20_PT_FIXED + p, count,
+					 &props, err);
+		if (rc == SDM_OK) {
+			CHECK(props.count <= count);
+			for (unsigned i = 0; i < props.count; i++)
+				CHECK(props.prop[i].property >=
+					      TPM20_PT_FIXED + p &&
+				      (i == 0 || props.prop[i].property >
+							 props.prop[i - 1]
+								 .property));
+		}
+		return rc;
+	}
+	case 4:
+		return pcr_read(t, p, algs, err);
+	case 5: {
+		struct tpm2_digest d[5];
+		unsigned n = p % 5 + 1;
+
+		for (unsigned i = 0; i < n; i++) {
+			d[i].alg = algs[i];
+			d[i].size = (uint16_t)tpm2_alg_digest_size(algs[i]);
+			memset(d[i].bytes, (int)i, sizeof(d[i].bytes));
+		}
+		return tpm2_pcr_extend(t, 2, 16 + p, d, n, err);
+	}
+	case 6:
+		return tpm2_get_random(t, 0, buf, 1 + p * 20, err);
+	case 7:
+		return tpm12_startup(t, 0, &already, err);
+	case 8: {
+		uint32_t n = 0;
+
+		rc = tpm12_get_pcr_count(t, 0, &n, err);
+		if (rc == SDM_OK)
+			CHECK(n >= 1 && n <= TPM12_MAX_PCRS);
+		return rc;
+	}
+	case 9: {
+		struct tpm12_version v;
+
+		rc = tpm12_get_version(t, 0, &v, err);
+		if (rc == SDM_OK) {
+			CHECK(v.major == 1 && v.minor == 2);
+			check_string(v.vendor, sizeof(v.vendor));
+		}
+		return rc;
+	}
+	case 10:
+		return tpm12_pcr_read(t, 0, p, d20, err);
+	case 11:
+		return tpm12_extend(t, 0, 10 + p, d20, d20, err);
+	case 12:
+		return tpm12_get_random(t, 0, buf, 1 + p * 40, err);
+	case 13: {
+		static const uint8_t sub[4] = { 0, 0, 1, 1 };
+		size_t len = 0, max = 16 * p + 4;
+
+		rc = tpm12_get_capability(t, 0, TPM12_CAP_PROPERTY, sub,
+					  sizeof(sub), buf, max, &len, err);
+		if (rc == SDM_OK)
+			CHECK(len <= max);
+		return rc;
+	}
+	case 14:
+		return pcr_read(t, p, algs_rev, err);
+	default:
+		return SDM_OK;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct src s = { 0 };
+	struct tpm_transport t = { "fake", &s, fake_xfer };
+	struct sdm_err err = { 0 };
+	uint8_t *copy;
+	unsigned sel;
+	char msg[80];
+	int rc;
+
+	if (size == 0)
+		return 0;
+	sel = data[0];
+	/* A heap copy of exactly the responses, so ASan sees past-the-end. */
+	copy = malloc(size - 1 != 0 ? size - 1 : 1);
+	CHECK(copy != NULL);
+	memcpy(copy, data + 1, size - 1);
+	s.p = copy;
+	s.n = size - 1;
+	s.slice = (sel & 0x10) != 0;
+
+	if ((sel & 0xf) == 15) {
+		/* The response-code decoders, on the first 4 bytes. */
+		uint32_t v = 0;
+
+		for (size_t i = 0; i < 4 && i < s.n; i++)
+			v = v << 8 | copy[i];
+		tpm2_rc_str(v, msg, sizeof(msg));
+		CHECK(strnlen(msg, sizeof(msg)) < sizeof(msg) && msg[0]);
+		tpm12_rc_str(v, msg, sizeof(msg));
+		CHECK(strnlen(msg, sizeof(msg)) < sizeof(msg) && msg[0]);
+		free(copy);
+		return 0;
+	}
+	rc = run(sel & 0xf, sel >> 5, &t, &err);
+	if (rc != SDM_OK) {
+		CHECK(err.code == rc);
+		CHECK(err.msg[0] != '\0');
+		CHECK(strnlen(err.msg, sizeof(err.msg)) < sizeof(err.msg));
+		CHECK(rc < 0 || rc <= 0xfff);
+	}
+	free(copy);
+	return 0;
+}
