@@ -35,7 +35,15 @@ GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf \
 # Test variants, chosen at link time (tests/emu/inject/).
 VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf
 
-all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(GUESTS) $(VARIANTS)
+all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(B)/bin/sdm-tpm-bridge $(GUESTS) $(VARIANTS)
+
+# Host half of the emulator TPM bridge: one C file plus the frame codec it
+# shares with the guest side (tpm/bridge.c).
+$(B)/bin/sdm-tpm-bridge: $(call objs,host,tools/tpm-bridge/tpm-bridge.c tpm/bridge.c lib/err.c)
+	@mkdir -p $(@D)
+	$(HOSTCC) -o $@ $^
+# The end-to-end bridge test runs the host half.
+$(B)/unit/test_bridge_swtpm: | $(B)/bin/sdm-tpm-bridge
 
 deps:
 	@scripts/deps.sh

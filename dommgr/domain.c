@@ -239,10 +239,17 @@ int domain_build_ept(struct domain *d, const struct domain_table *t,
 		rc = rs_add(&allowed, ram.r[i]);
 	for (unsigned i = 0; rc == SDM_OK && i < t->nholes; i++)
 		rc = rs_remove(&allowed, t->holes[i]);
+	for (unsigned i = 0; rc == SDM_OK && i < t->nremap; i++)
+		rc = rs_remove(&allowed, (struct mem_range){
+			t->remap[i].gpa, t->remap[i].gpa + t->remap[i].len });
 	if (rc != SDM_OK)
 		return sdm_err_set(err, rc, "normal domain EPT: too many ranges");
 	for (unsigned i = 0; rc == SDM_OK && i < allowed.n; i++)
 		rc = map_identity(d, &ram, allowed.r[i], err);
+	for (unsigned i = 0; rc == SDM_OK && i < t->nremap; i++)
+		rc = pt_map(&d->ept, t->remap[i].gpa, t->remap[i].hpa,
+			    t->remap[i].len, EPT_RWX | EPT_MT(EPT_MT_WB), false,
+			    err);
 	return rc;
 }
 

@@ -41,9 +41,16 @@ struct domain {
 	char stop_reason[96];
 };
 
+/* A normal-domain page range backed by other memory (e.g. its MADT copy). */
+struct dom_remap {
+	uint64_t gpa, hpa, len;
+};
+
 struct domain_table {
 	unsigned n;
 	struct domain d[DOM_MAX];
+	unsigned nremap;
+	struct dom_remap remap[4];
 	/* Host-physical ranges no normal domain may map (dommgr, protected
 	 * memory, device registers dommgr owns). */
 	unsigned nholes;
@@ -64,7 +71,8 @@ int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
 /*
  * Build a domain's EPT from its pool: protected — its RAM only (WB);
  * normal — identity for [0, 4 GiB) and all RAM above, WB for RAM and UC
- * elsewhere, minus every hole of the table. Never maps a hole.
+ * elsewhere, minus every hole of the table, except the table's remapped
+ * ranges, which point at their copies (WB). Never maps a hole.
  */
 int domain_build_ept(struct domain *d, const struct domain_table *t,
 		     const struct sdm_handoff *ho, struct sdm_err *err);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sdm/acpi.h>
 #include <sdm/log.h>
 #include <sdm/power.h>
 #include "dommgr/core.h"
@@ -182,6 +183,52 @@ static unsigned bsp_index(void)
 	return i < 0 ? 0 : (unsigned)i;
 }
 
+/*
+ * The normal domain's view of the CPUs: a copy of the MADT's pages in
+ * which every protected domain's CPU is disabled, mapped by its EPT in
+ * place of the firmware's pages (docs/isolation.md).
+ */
+static int hide_protected_cpus(struct sdm_err *err)
+{
+	uint64_t pa = handoff->platform.madt_pa, first, last;
+	const uint8_t *hdr = phys_map(pa, 36);
+	uint32_t ids[SDM_HO_MAX_CPUS], len;
+	unsigned n = 0, hidden;
+
+	if (hdr == NULL)
+		return sdm_err_set(err, SDM_ERANGE, "MADT at 0x%lx is not "
+				   "reachable", pa);
+	memcpy(&len, hdr + 4, 4);
+	first = pa & ~(uint64_t)(PAGE_SIZE - 1);
+	if (len < 36 || len > 4 * PAGE_SIZE ||
+	    !align_up(pa + len, PAGE_SIZE, &last))
+		return sdm_err_set(err, SDM_EINVAL, "MADT length %u", len);
+
+	uint64_t copy = mm_alloc((unsigned)((last - first) / PAGE_SIZE));
+	const void *src = phys_map(first, last - first);
+
+	if (copy == 0 || src == NULL || domains.nremap == ARRAY_SIZE(domains.remap))
+		return sdm_err_set(err, SDM_ENOMEM, "no room for the MADT copy");
+	memcpy(mm_va(copy), src, last - first);
+	for (unsigned i = 0; i < domains.n; i++) {
+		for (unsigned c = 0; c < handoff->platform.ncpus; c++) {
+			if (domains.d[i].kind == DOM_PROTECTED &&
+			    (domains.d[i].cpus & (1ull << c)))
+				ids[n++] = handoff->platform.apic_ids[c];
+		}
+	}
+	int rc = acpi_madt_hide_cpus((uint8_t *)mm_va(copy) + (pa - first), len,
+				     ids, n, &hidden, err);
+
+	if (rc != SDM_OK)
+		return rc;
+	domains.remap[domains.nremap++] = (struct dom_remap){ first, copy,
+							      last - first };
+	pr_info("normal domain: its MADT copy hides %u CPU(s) of protected "
+		"domains", hidden);
+	return SDM_OK;
+}
+
 static void run_on_this_cpu(unsigned cpu)
 {
 	struct sdm_err err = { 0 };
@@ -257,6 +304,10 @@ static void start_domains(const struct cpu_caps *caps)
 				break;
 			}
 		}
+	}
+	if (hide_protected_cpus(&err) != SDM_OK) {
+		pr_err("domains not started: %s", err.msg);
+		return;
 	}
 	for (unsigned i = 0; i < domains.n; i++) {
 		struct domain *d = &domains.d[i];

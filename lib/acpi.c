@@ -279,6 +279,46 @@ int acpi_parse_madt(const void *tbl, size_t len, struct acpi_info *info,
 	return SDM_OK;
 }
 
+/*
+ * For the normal domain's copy of the MADT: mark the processors whose APIC
+ * IDs are listed as neither enabled nor online-capable, then fix the
+ * checksum. The table is validated first; nothing is changed on error.
+ */
+int acpi_madt_hide_cpus(void *tbl, size_t len, const uint32_t *ids, unsigned n,
+			unsigned *hidden, struct sdm_err *err)
+{
+	static struct acpi_info scratch;
+	uint8_t *t = tbl;
+	int rc = acpi_table_check(tbl, len, "APIC", err);
+
+	*hidden = 0;
+	if (rc == SDM_OK)
+		rc = acpi_parse_madt(tbl, rd32(t + 4), &scratch, err);
+	if (rc != SDM_OK)
+		return rc;
+	len = rd32(t + 4);
+	for (size_t off = MADT_ENTRIES; off < len; off += t[off + 1]) {
+		uint8_t *e = t + off;
+		size_t flags_at = e[0] == MADT_LAPIC ? 4 : 8;
+		uint32_t id = e[0] == MADT_LAPIC ? e[3] : rd32(e + 4);
+
+		if (e[0] != MADT_LAPIC && e[0] != MADT_X2APIC)
+			continue;
+		for (unsigned i = 0; i < n; i++) {
+			if (ids[i] != id)
+				continue;
+			uint32_t f = rd32(e + flags_at) &
+				     ~(MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE);
+
+			memcpy(e + flags_at, &f, 4);
+			(*hidden)++;
+		}
+	}
+	t[9] = 0;
+	t[9] = (uint8_t)(0x100 - acpi_checksum(t, len));
+	return SDM_OK;
+}
+
 /* Count the device scopes in [from, end) of DMAR structure idx. */
 static int dmar_scopes(const uint8_t *t, unsigned idx, size_t from,
 		       size_t end, uint16_t *count, struct sdm_err *err)

@@ -148,6 +148,14 @@ int acpi_parse_fadt(const void *tbl, size_t len, struct acpi_info *info,
  */
 int acpi_parse_s5(const void *dsdt, size_t len, struct acpi_info *info,
 		  struct sdm_err *err);
+/*
+ * In a copy of the MADT (tbl, len readable bytes), mark the processors
+ * with these APIC IDs disabled and not online-capable, and fix the
+ * checksum; *hidden counts the entries changed. Validated first: on
+ * error the table is unchanged.
+ */
+int acpi_madt_hide_cpus(void *tbl, size_t len, const uint32_t *ids, unsigned n,
+			unsigned *hidden, struct sdm_err *err);
 
 /*
  * Walk from the RSDP at rsdp_pa: root table (XSDT preferred when the RSDP

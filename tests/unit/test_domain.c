@@ -140,6 +140,24 @@ static void test_ept_never_maps_a_hole(void **state)
 	assert_false(domain_gpa_to_hpa(n, 0x1e600000, 8, &hpa));
 }
 
+static void test_remap(void **state)
+{
+	uint64_t pa, fl;
+
+	assert_int_equal(domains_plan_default(&ho, &t, &err), SDM_OK);
+	t.remap[t.nremap++] = (struct dom_remap){ 0xe0000, 0x1f700000, 0x2000 };
+	struct domain *n = &t.d[1];
+
+	n->ept_pool = (struct pt_pool){ 0x100000000ull, POOL_PAGES, 0, table, NULL };
+	assert_int_equal(domain_build_ept(n, &t, &ho, &err), SDM_OK);
+	assert_true(pt_walk(&n->ept, 0xe1004, &pa, &fl));
+	assert_int_equal(pa, 0x1f701004);
+	assert_true(pt_walk(&n->ept, 0xdf000, &pa, &fl));
+	assert_int_equal(pa, 0xdf000);
+	assert_true(pt_walk(&n->ept, 0xe2000, &pa, &fl));
+	assert_int_equal(pa, 0xe2000);
+}
+
 static void test_errors(void **state)
 {
 	/* Two protected domains on a 2-CPU machine: no CPU for the second. */
@@ -170,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_default_plan, setup),
 		cmocka_unit_test_setup(test_ept_never_maps_a_hole, setup),
+		cmocka_unit_test_setup(test_remap, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 	};
 
