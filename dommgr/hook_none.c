@@ -9,3 +9,8 @@ __attribute__((weak)) void dommgr_test_after_scrub(const struct sdm_handoff *ho,
 						   const struct domain_table *t)
 {
 }
+
+__attribute__((weak)) void dommgr_test_before_scrub(const struct sdm_handoff *ho,
+						    const struct domain_table *t)
+{
+}

@@ -68,17 +68,22 @@ void dommgr_system_event(enum sys_event ev, struct domain *from,
 		from ? from->name : "dommgr", how);
 	dommgr_stopping = true;
 	__asm__ volatile("" ::: "memory");
+	dommgr_test_before_scrub(handoff, &domains);
 	for (unsigned i = 0; i < domains.n; i++) {
 		struct domain *d = &domains.d[i];
 
 		if (d->kind != DOM_PROTECTED)
 			continue;
-		for (unsigned c = 0; c < handoff->platform.ncpus; c++) {
-			if (d->cpus & (1ull << c))
-				arch_send_nmi(handoff, c);
-		}
-		for (unsigned n = 0; n < 100000000 && d->state == DOM_RUNNING; n++)
+		/* NMIs again and again: one that lands while the CPU is in
+		 * dommgr is not seen by the guest loop until its next exit. */
+		for (unsigned n = 0; n < 100000000 && d->state == DOM_RUNNING; n++) {
+			for (unsigned c = 0; n % 1000000 == 0 &&
+					     c < handoff->platform.ncpus; c++) {
+				if (d->cpus & (1ull << c))
+					arch_send_nmi(handoff, c);
+			}
 			__asm__ volatile("pause" ::: "memory");
+		}
 		if (d->state == DOM_RUNNING)
 			pr_err("domain '%s' did not stop; scrubbing anyway",
 			       d->name);

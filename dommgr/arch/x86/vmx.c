@@ -912,6 +912,11 @@ void arch_run_domain(unsigned cpu, struct domain *d, const struct arch_boot *boo
 			d->exits[basic]++;
 		if (handle_exit(v, basic) == STOP || d->state == DOM_STOPPED)
 			return;
+		/* An NMI that came while this CPU was in dommgr is not lost. */
+		if (dommgr_stopping && d->kind == DOM_PROTECTED) {
+			dommgr_domain_stop(d, "machine is stopping");
+			return;
+		}
 	}
 }
 
