@@ -34,7 +34,7 @@ GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf \
 	$(B)/guests/ptest.elf $(B)/guests/attack.elf
 # Test variants, chosen at link time (tests/emu/inject/).
 VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf \
-	$(B)/test/dommgr-scrubcheck.elf
+	$(B)/test/dommgr-scrubcheck.elf $(B)/test/dommgr-badentry.elf
 
 all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(B)/bin/sdm-tpm-bridge $(GUESTS) $(VARIANTS)
 

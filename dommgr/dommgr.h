@@ -17,6 +17,9 @@ void dommgr_banner(const struct sdm_handoff *ho, const struct cpu_caps *caps,
  */
 struct domain_table;
 void dommgr_test_hook(const struct sdm_handoff *ho);
+struct domain;
+/* Just before a domain's first VM entry, with its VMCS current. */
+void dommgr_test_vmcs_hook(struct domain *d);
 void dommgr_test_before_scrub(const struct sdm_handoff *ho,
 			      const struct domain_table *t);
 void dommgr_test_after_scrub(const struct sdm_handoff *ho,

@@ -14,3 +14,7 @@ __attribute__((weak)) void dommgr_test_before_scrub(const struct sdm_handoff *ho
 						    const struct domain_table *t)
 {
 }
+
+__attribute__((weak)) void dommgr_test_vmcs_hook(struct domain *d)
+{
+}

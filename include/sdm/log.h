@@ -6,10 +6,12 @@
 #ifndef SDM_LOG_H
 #define SDM_LOG_H
 #include <stdarg.h>
+#include <stdbool.h>
 #include <sdm/handoff.h>
 
 void log_init(const char *prefix, uint32_t console, uint32_t level);
 void log_set_level(uint32_t level);
+bool log_level_enabled(uint32_t level);
 uint32_t log_console(void);
 void log_msg(uint32_t level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -65,6 +65,11 @@ void log_set_level(uint32_t level)
 	log_level = level;
 }
 
+bool log_level_enabled(uint32_t level)
+{
+	return level <= log_level;
+}
+
 uint32_t log_console(void)
 {
 	return log_flags;

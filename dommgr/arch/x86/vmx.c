@@ -11,6 +11,7 @@
 #include "dommgr/arch/x86/vmcs.h"
 #include "dommgr/arch/x86/vmx.h"
 #include "dommgr/core.h"
+#include "dommgr/dommgr.h"
 #include "dommgr/mm.h"
 
 SDM_STATIC_ASSERT(offsetof(struct guest_regs, rax) == GR_RAX, "regs.h");
@@ -146,6 +147,11 @@ static const char *insn_error_name(uint32_t e)
 	case 26: return "VM entry with events blocked by MOV SS";
 	default: return "see SDM vol. 3, 31.4";
 	}
+}
+
+static bool handoff_loglevel_debug(void)
+{
+	return log_level_enabled(SDM_LOG_DEBUG);
 }
 
 static void vmcs_dump(void)
@@ -483,6 +489,111 @@ static int controls(struct vcpu *v, struct domain *d, struct sdm_err *err)
 	vmcs_write64(EPT_POINTER, d->ept.root_pa | 6 | (3 << 3));
 	vmcs_write16(VPID, v->cpu + 1);
 	return SDM_OK;
+}
+
+
+/*
+ * Why did VM entry fail? The CPU reports only "invalid guest state" (exit
+ * reason 33) or an instruction error; this walks the checks of SDM vol. 3,
+ * 26.2 and 26.3.1 that dommgr's own settings could break and names the
+ * first one that fails.
+ */
+static void check_bits(const char *what, uint64_t v, uint64_t f0, uint64_t f1,
+		       bool *bad)
+{
+	if (*bad)
+		return;
+	if ((v & f0) != f0)
+		pr_err("entry check failed: %s 0x%lx lacks fixed-1 bits 0x%lx",
+		       what, v, f0 & ~v);
+	else if (v & ~f1)
+		pr_err("entry check failed: %s 0x%lx has fixed-0 bits 0x%lx set",
+		       what, v, v & ~f1);
+	else
+		return;
+	*bad = true;
+}
+
+static void check_ctl(const char *what, uint32_t msr, uint32_t v, bool *bad)
+{
+	uint64_t cap = rdmsr(msr);
+
+	check_bits(what, v, (uint32_t)cap, cap >> 32, bad);
+}
+
+static void check(bool ok, const char *msg, uint64_t v, bool *bad)
+{
+	if (*bad || ok)
+		return;
+	pr_err("entry check failed: %s (0x%lx)", msg, v);
+	*bad = true;
+}
+
+static void diagnose_entry(const struct vcpu *v)
+{
+	bool t = (rdmsr(MSR_IA32_VMX_BASIC) >> 55) & 1, bad = false;
+	uint32_t proc2 = vmcs_read32(PROC_CTLS2), entry = vmcs_read32(ENTRY_CTLS);
+	uint64_t cr0 = vmcs_readn(GUEST_CR0), f0 = v->cr0_fixed0;
+	uint32_t cs_ar = vmcs_read32(GUEST_CS_AR), tr_ar = vmcs_read32(GUEST_TR_AR);
+	uint64_t rflags = vmcs_readn(GUEST_RFLAGS);
+
+	check_ctl("pin-based controls", t ? MSR_IA32_VMX_TRUE_PINBASED
+					  : MSR_IA32_VMX_PINBASED_CTLS,
+		  vmcs_read32(PIN_CTLS), &bad);
+	check_ctl("processor-based controls", t ? MSR_IA32_VMX_TRUE_PROCBASED
+						: MSR_IA32_VMX_PROCBASED_CTLS,
+		  vmcs_read32(PROC_CTLS), &bad);
+	check_ctl("secondary controls", MSR_IA32_VMX_PROCBASED_CTLS2, proc2, &bad);
+	check_ctl("VM-exit controls", t ? MSR_IA32_VMX_TRUE_EXIT
+					: MSR_IA32_VMX_EXIT_CTLS,
+		  vmcs_read32(EXIT_CTLS), &bad);
+	check_ctl("VM-entry controls", t ? MSR_IA32_VMX_TRUE_ENTRY
+					 : MSR_IA32_VMX_ENTRY_CTLS, entry, &bad);
+	check_bits("host CR0", vmcs_readn(HOST_CR0), v->cr0_fixed0, v->cr0_fixed1,
+		   &bad);
+	check_bits("host CR4", vmcs_readn(HOST_CR4), v->cr4_fixed0, v->cr4_fixed1,
+		   &bad);
+	check(vmcs_read16(HOST_TR_SEL) != 0 &&
+	      !(vmcs_read16(HOST_TR_SEL) & 7) && !(vmcs_read16(HOST_CS_SEL) & 7),
+	      "host CS/TR selector: TR null, or RPL/TI set (26.2.3)",
+	      vmcs_read16(HOST_TR_SEL), &bad);
+	if (proc2 & PROC2_UNRESTRICTED)
+		f0 &= ~(X86_CR0_PE | X86_CR0_PG);
+	check_bits("guest CR0", cr0, f0, v->cr0_fixed1, &bad);
+	check(!(cr0 & X86_CR0_PG) || (cr0 & X86_CR0_PE),
+	      "guest CR0.PG set without PE (26.3.1.1)", cr0, &bad);
+	check_bits("guest CR4", vmcs_readn(GUEST_CR4), v->cr4_fixed0,
+		   v->cr4_fixed1, &bad);
+	check(!!(vmcs_read64(GUEST_EFER) & (1u << 10)) ==
+	      !!(entry & ENTRY_IA32E_GUEST),
+	      "guest EFER.LMA differs from the IA-32e mode guest control",
+	      vmcs_read64(GUEST_EFER), &bad);
+	check((rflags & 2) && !(rflags & 0xffffffffffc08028ull),
+	      "guest RFLAGS reserved bits (bit 1 must be 1; 3, 5, 15, 22-63 0)",
+	      rflags, &bad);
+	check((cs_ar & 0x80) && (cs_ar & 8) && !(cs_ar & 0x10000),
+	      "guest CS access rights: not a present, usable code segment",
+	      cs_ar, &bad);
+	check((tr_ar & 0x80) && ((tr_ar & 0xf) == 3 || (tr_ar & 0xf) == 11) &&
+	      !(tr_ar & 0x10000),
+	      "guest TR access rights: not a present busy TSS (26.3.1.2)",
+	      tr_ar, &bad);
+	check((vmcs_read32(GUEST_LDTR_AR) & 0x10000) ||
+	      (vmcs_read32(GUEST_LDTR_AR) & 0x8f) == 0x82,
+	      "guest LDTR: usable but not a present LDT",
+	      vmcs_read32(GUEST_LDTR_AR), &bad);
+	check(vmcs_read32(GUEST_GDTR_LIMIT) <= 0xffff &&
+	      vmcs_read32(GUEST_IDTR_LIMIT) <= 0xffff,
+	      "guest GDTR/IDTR limit above 0xffff", vmcs_read32(GUEST_GDTR_LIMIT),
+	      &bad);
+	check(vmcs_read32(GUEST_ACTIVITY) <= 3, "guest activity state",
+	      vmcs_read32(GUEST_ACTIVITY), &bad);
+	check(vmcs_read64(VMCS_LINK_PTR) == ~0ull,
+	      "VMCS link pointer is not all ones (26.3.1.5)",
+	      vmcs_read64(VMCS_LINK_PTR), &bad);
+	if (!bad)
+		pr_err("entry checks: none of dommgr's checks failed; the "
+		       "emulator's log names the one that did");
 }
 
 static const char *exit_name(unsigned r)
@@ -885,6 +996,7 @@ void arch_run_domain(unsigned cpu, struct domain *d, const struct arch_boot *boo
 		dom_kind_name(d->kind), v->cpu, boot->entry);
 	log_flush(); /* a guest that resets the UART must not eat our line */
 
+	dommgr_test_vmcs_hook(d);
 	for (;;) {
 		if (vmx_enter(&v->regs, v->launched) != 0) {
 			uint32_t e = insn_error();
@@ -892,7 +1004,9 @@ void arch_run_domain(unsigned cpu, struct domain *d, const struct arch_boot *boo
 			pr_err("domain '%s': VM%s failed: VM-instruction error %u "
 			       "(%s)", d->name, v->launched ? "RESUME" : "LAUNCH",
 			       e, insn_error_name(e));
-			vmcs_dump();
+			diagnose_entry(v);
+			if (handoff_loglevel_debug())
+				vmcs_dump();
 			dommgr_domain_stop(d, "VM entry failed");
 			return;
 		}
@@ -904,7 +1018,9 @@ void arch_run_domain(unsigned cpu, struct domain *d, const struct arch_boot *boo
 			pr_err("domain '%s': VM entry failed: exit reason %u (%s), "
 			       "qualification 0x%lx", d->name, basic,
 			       exit_name(basic), vmcs_readn(EXIT_QUAL));
-			vmcs_dump();
+			diagnose_entry(v);
+			if (handoff_loglevel_debug())
+				vmcs_dump();
 			dommgr_domain_stop(d, "VM entry failed");
 			return;
 		}
