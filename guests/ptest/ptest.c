@@ -23,6 +23,8 @@ void guest_main(uint32_t magic, uint32_t info)
 	struct gline l;
 
 	g_use_hypercall_console();
+	/* Let a normal domain that writes to the UART itself say hello first. */
+	g_delay(3000000);
 	if (g_vmcall(SDM_HC_VERSION, 0, 0, 0) != SDM_HC_ABI_VERSION ||
 	    g_vmcall(SDM_HC_DOMAIN_INFO, (uint32_t)(uintptr_t)&di, sizeof(di),
 		     0) != sizeof(di))

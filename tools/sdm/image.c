@@ -32,7 +32,8 @@
 #define IMAGE_USAGE \
 	"usage: sdm image --normal FILE [--protected FILE]... --out FILE.iso\n" \
 	"                 [--sinit FILE] [--dommgr FILE] [--cmdline STR]\n" \
-	"                 [--dommgr-cmdline STR] [--no-dommgr] [--verbose]\n" \
+	"                 [--dommgr-cmdline STR] [--normal-cmdline STR]\n" \
+	"                 [--no-dommgr] [--verbose]\n" \
 	"\n" \
 	"Builds a BIOS-bootable GRUB ISO (grub-mkrescue, i386-pc) that boots sinit\n" \
 	"by multiboot2 with these boot modules, each named by the first word of its\n" \
@@ -52,6 +53,7 @@
 	"  --cmdline STR          sinit's command line, e.g.\n" \
 	"                         'console=serial loglevel=info exit=poweroff'\n" \
 	"  --dommgr-cmdline STR   dommgr's command line after the word 'dommgr'\n" \
+	"  --normal-cmdline STR   the normal kernel's command line (after 'normal')\n" \
 	"  --no-dommgr            leave dommgr out: only for the negative test that\n" \
 	"                         sinit refuses to boot without it\n" \
 	"  --verbose, -v          show grub.cfg and grub-mkrescue's output\n" \
@@ -68,6 +70,7 @@ enum image_opt_id {
 	OPT_DOMMGR,
 	OPT_CMDLINE,
 	OPT_DOMMGR_CMDLINE,
+	OPT_NORMAL_CMDLINE,
 	OPT_NO_DOMMGR,
 	OPT_VERBOSE,
 	OPT_HELP,
@@ -85,6 +88,7 @@ static const struct image_opt {
 	{ "--dommgr", OPT_DOMMGR, true },
 	{ "--cmdline", OPT_CMDLINE, true },
 	{ "--dommgr-cmdline", OPT_DOMMGR_CMDLINE, true },
+	{ "--normal-cmdline", OPT_NORMAL_CMDLINE, true },
 	{ "--no-dommgr", OPT_NO_DOMMGR, false },
 	{ "--verbose", OPT_VERBOSE, false },
 	{ "-v", OPT_VERBOSE, false },
@@ -142,7 +146,7 @@ int image_parse_args(int argc, char *const argv[], struct image_opts *o,
 			else
 				return sdm_fail(err, errlen, "option %s needs a value", op->name);
 			if (val[0] == '\0' && op->id != OPT_CMDLINE &&
-			    op->id != OPT_DOMMGR_CMDLINE)
+			    op->id != OPT_DOMMGR_CMDLINE && op->id != OPT_NORMAL_CMDLINE)
 				return sdm_fail(err, errlen, "option %s: empty file name", op->name);
 		}
 		switch (op->id) {
@@ -171,6 +175,9 @@ int image_parse_args(int argc, char *const argv[], struct image_opts *o,
 		case OPT_DOMMGR_CMDLINE:
 			rc = image_set_once(&o->dommgr_cmdline, op->name, val, err, errlen);
 			break;
+		case OPT_NORMAL_CMDLINE:
+			rc = image_set_once(&o->normal_cmdline, op->name, val, err, errlen);
+			break;
 		case OPT_NO_DOMMGR:
 			o->no_dommgr = true;
 			break;
@@ -196,8 +203,11 @@ int image_parse_args(int argc, char *const argv[], struct image_opts *o,
 		o->cmdline = "";
 	if (o->dommgr_cmdline == NULL)
 		o->dommgr_cmdline = "";
+	if (o->normal_cmdline == NULL)
+		o->normal_cmdline = "";
 	if (image_check_cmdline("--cmdline", o->cmdline, err, errlen) != 0 ||
-	    image_check_cmdline("--dommgr-cmdline", o->dommgr_cmdline, err, errlen) != 0)
+	    image_check_cmdline("--dommgr-cmdline", o->dommgr_cmdline, err, errlen) != 0 ||
+	    image_check_cmdline("--normal-cmdline", o->normal_cmdline, err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -283,7 +293,9 @@ int image_grub_cfg(const struct image_opts *o, char *buf, size_t size)
 		image_put_words(&b, o->dommgr_cmdline);
 		image_put(&b, "\n");
 	}
-	image_put(&b, "\tmodule2 /boot/normal.elf normal\n");
+	image_put(&b, "\tmodule2 /boot/normal.elf normal");
+	image_put_words(&b, o->normal_cmdline);
+	image_put(&b, "\n");
 	for (unsigned i = 0; i < o->nprot; i++)
 		image_put(&b, "\tmodule2 /boot/prot%u.elf protected name=prot%u\n", i + 1,
 			  i + 1);

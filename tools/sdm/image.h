@@ -25,6 +25,7 @@ struct image_opts {
 	const char *dommgr;         /* --dommgr; NULL: next to the sdm binary */
 	const char *cmdline;        /* --cmdline: sinit's, "" if not given */
 	const char *dommgr_cmdline; /* --dommgr-cmdline, "" if not given */
+	const char *normal_cmdline; /* --normal-cmdline, "" if not given */
 	bool no_dommgr;             /* --no-dommgr: negative tests only */
 	bool verbose;
 	bool help;
