@@ -21,6 +21,8 @@ PACKAGES=(
 	swtpm              # software TPM for QEMU scenarios
 	swtpm-tools        # swtpm_ioctl, swtpm_setup
 	tpm2-tools         # host-side TPM checks
+	trousers           # tcsd: TPM 1.2 for sdm tpm pcrs --tpm12 and test_sdm_tpm
+	libtspi1           # libtspi.so.1, loaded by sdm tpm pcrs --tpm12
 	libtss2-dev        # sdm tpm/attest subcommands (tpm2-tss)
 	libssl-dev         # sdm policy signing (OpenSSL 3)
 )

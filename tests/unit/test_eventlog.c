@@ -218,16 +218,17 @@ static void expect_bad(size_t len, int rc, const char *msg)
 static void test_spec_id_layout(void **state)
 {
 	static const uint8_t want[73] = {
-		0, 0, 0, 0, 3, 0, 0, 0,                     /* PCR 0, NO_ACTION */
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		41, 0, 0, 0,                                /* eventSize */
+		0, 0, 0, 0, 3, 0, 0, 0,        /* PCR 0, EV_NO_ACTION */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* SHA-1 digest: zero */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		41, 0, 0, 0,                   /* eventSize */
 		'S', 'p', 'e', 'c', ' ', 'I', 'D', ' ', 'E', 'v', 'e', 'n',
 		't', '0', '3', 0,
-		0, 0, 0, 0,                                 /* platformClass */
-		0, 2, 2, 2,                                 /* 2.0 errata 2, UINT64 */
-		3, 0, 0, 0,                                 /* numberOfAlgorithms */
+		0, 0, 0, 0,                    /* platformClass: client */
+		0, 2, 2, 2,                    /* 2.0 errata 2, UINT64 */
+		3, 0, 0, 0,                    /* numberOfAlgorithms */
 		0x04, 0, 20, 0, 0x0b, 0, 32, 0, 0x0c, 0, 48, 0,
-		0,                                          /* vendorInfoSize */
+		0,                             /* vendorInfoSize */
 	};
 	struct evlog_writer w;
 
@@ -1048,6 +1049,23 @@ static void test_cmd_eventlog(void **state)
 		 "sdm eventlog show: %s: event 1 at offset 0x49: digest count 5 exceeds the 3 banks of the Spec ID event\n",
 		 broken);
 	assert_string_equal(eout, msg);
+	free(out);
+	free(eout);
+
+	/* Text from the log cannot put escape sequences on a terminal. */
+	struct evlog_writer w;
+
+	assert_int_equal(evlog_writer_init(&w, EVLOG_FORMAT_TPM12, logbuf,
+					   sizeof(logbuf), NULL, 0, &err),
+			 SDM_OK);
+	assert_int_equal(evlog_append_launch(&w, SDM_LAUNCH_STATIC,
+					     "\x1b[31mred\x7f \"q\"", &err),
+			 SDM_OK);
+	write_file(broken, logbuf, w.len);
+	assert_int_equal(run_cmd(sdm_cmd_eventlog, showbad, &out, &eout),
+			 SDM_EXIT_OK);
+	assert_non_null(strstr(out,
+		"\"launch: static; \\x1b[31mred\\x7f \\\"q\\\"\" [launch static, PCRs 17-22 from 0xff]\n"));
 	free(out);
 	free(eout);
 

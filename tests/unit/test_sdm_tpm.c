@@ -248,18 +248,29 @@ static int start_swtpm(void **state)
 	return 0;
 }
 
+/* SIGTERM, and SIGKILL if it is still there after 2 s (tcsd may be). */
+static void stop_child(pid_t pid)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 static int stop_swtpm(void **state)
 {
 	char msg[256];
 
-	if (fx.tcsd_pid > 0) {
-		kill(fx.tcsd_pid, SIGTERM);
-		waitpid(fx.tcsd_pid, NULL, 0);
-	}
-	if (fx.pid > 0) {
-		kill(fx.pid, SIGTERM);
-		waitpid(fx.pid, NULL, 0);
-	}
+	stop_child(fx.tcsd_pid);
+	stop_child(fx.pid);
 	if (fx.dir[0] != '\0')
 		sdm_remove_tree(fx.dir, msg, sizeof(msg));
 	memset(&fx, 0, sizeof(fx));
@@ -703,18 +714,20 @@ static int start_tpm12(void **state)
 	return 0;
 }
 
-/* TPM_Extend of SHA-1(text) through TrouSerS; the digest goes to dg. */
+/* TPM_Extend of SHA-1(text) through TrouSerS; the digests go to dg. */
 static void tspi_extend(unsigned pcr, const char *text,
 			struct evlog_digests *dg)
 {
 	struct cmd_tspi t;
 	uint32_t len = 0;
-	uint8_t *val = NULL;
+	uint8_t *val = NULL, sha1[20];
 
 	digests_of(text, strlen(text), dg);
+	memcpy(sha1, dg->d[0].bytes, sizeof(sha1));
+	assert_int_equal(dg->d[0].alg, EVLOG_ALG_SHA1);
 	assert_int_equal(cmd_tpm12_open(&t, fx.tcsd, &err), SDM_OK);
-	assert_int_equal(t.pcr_extend(t.tpm, pcr, (uint32_t)strlen(text),
-				      (uint8_t *)text, NULL, &len, &val), 0);
+	assert_int_equal(t.pcr_extend(t.tpm, pcr, sizeof(sha1), sha1, NULL,
+				      &len, &val), 0);
 	assert_int_equal(len, 20);
 	t.free_memory(t.ctx, val);
 	cmd_tpm12_close(&t);

@@ -333,8 +333,10 @@ static int replay_event(void *ctx, const struct evlog_info *info,
 					"event %u at offset 0x%zx: StartupLocality after PCR 0 was extended",
 					ev->index, ev->offset);
 			for (unsigned b = 0; b < info->nbanks; b++) {
-				memset(st->cur[b][0], 0, info->banks[b].size);
-				st->cur[b][0][info->banks[b].size - 1] = locality;
+				unsigned size = info->banks[b].size;
+
+				memset(st->cur[b][0], 0, size);
+				st->cur[b][0][size - 1] = locality;
 			}
 		}
 		return 0;
@@ -475,13 +477,17 @@ static void put_json_str(FILE *f, const uint8_t *s, size_t n)
 	fputc('"', f);
 }
 
+/* Quoted for a terminal: a hostile log's bytes cannot become escapes. */
 static void put_quoted(FILE *f, const uint8_t *s, size_t n)
 {
 	fputc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"' || s[i] == '\\')
-			fputc('\\', f);
-		fputc(s[i], f);
+			fprintf(f, "\\%c", s[i]);
+		else if (s[i] < 0x20 || s[i] >= 0x7f)
+			fprintf(f, "\\x%02x", s[i]);
+		else
+			fputc(s[i], f);
 	}
 	fputc('"', f);
 }
@@ -649,6 +655,15 @@ static int do_show(const char *path, const uint8_t *log, size_t len, bool json)
 	return SDM_EXIT_OK;
 }
 
+static unsigned count_pcrs(const struct cmd_eventlog_pcrs *s)
+{
+	unsigned n = 0;
+
+	for (int b = 0; b < CMD_EVENTLOG_NBANKS; b++)
+		n += (unsigned)__builtin_popcount(s->have[b]);
+	return n;
+}
+
 static int do_replay(const char *path, const uint8_t *log, size_t len,
 		     const char *pcrs_path, bool json)
 {
@@ -697,9 +712,13 @@ static int do_replay(const char *path, const uint8_t *log, size_t len,
 		       r->nevents,
 		       r->launch_seen ? evlog_launch_name(r->launch) : "not recorded");
 	}
-	if (pcrs_path != NULL)
+	if (pcrs_path != NULL) {
 		bad = cmd_eventlog_compare(stdout, &r->pcrs, want, json);
-	else
+		if (!json)
+			printf("# %u of %u PCR values match %s\n",
+			       count_pcrs(&r->pcrs) - bad,
+			       count_pcrs(&r->pcrs), pcrs_path);
+	} else
 		cmd_eventlog_pcrs_print(stdout, &r->pcrs, json);
 	if (json)
 		printf(",\n \"match\": %s}\n",

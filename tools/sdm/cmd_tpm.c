@@ -88,7 +88,8 @@ static int active_banks(ESYS_CONTEXT *esys, uint16_t *algs, unsigned *nalgs,
 			"TPM2_GetCapability(TPM2_CAP_PCRS) failed: 0x%x", rc);
 	for (UINT32 i = 0; i < cap->data.assignedPCR.count &&
 			   i < TPM2_NUM_PCR_BANKS; i++) {
-		const TPMS_PCR_SELECTION *s = &cap->data.assignedPCR.pcrSelections[i];
+		const TPMS_PCR_SELECTION *s =
+			&cap->data.assignedPCR.pcrSelections[i];
 		bool any = false;
 
 		for (unsigned k = 0; k < s->sizeofSelect &&
@@ -138,7 +139,8 @@ static int read_bank(ESYS_CONTEXT *esys, uint16_t alg, uint32_t mask,
 			return sdm_err_set(err, SDM_EIO,
 				"TPM2_PCR_Read(%s) failed: 0x%x", bank, rc);
 		for (UINT32 i = 0; i < got_sel->count && ret == SDM_OK; i++) {
-			const TPMS_PCR_SELECTION *s = &got_sel->pcrSelections[i];
+			const TPMS_PCR_SELECTION *s =
+				&got_sel->pcrSelections[i];
 
 			if (s->hash != alg || s->sizeofSelect > 3) {
 				ret = sdm_err_set(err, SDM_EIO,
@@ -240,7 +242,6 @@ int cmd_tpm12_load(struct cmd_tspi *t, struct sdm_err *err)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		sym[i] = dlsym(t->lib, names[i]);
 		if (sym[i] == NULL) {
-			dlclose(t->lib);
 			t->lib = NULL;
 			return sdm_err_set(err, SDM_ENOENT, "%s lacks %s",
 					   TSPI_LIB, names[i]);
@@ -303,12 +304,14 @@ int cmd_tpm12_open(struct cmd_tspi *t, const char *tcsd, struct sdm_err *err)
 	return SDM_OK;
 }
 
+/*
+ * libtspi stays loaded (no dlclose): sdm is a short process, and a leak
+ * report (ASan) about TrouSerS' own allocations keeps its names.
+ */
 void cmd_tpm12_close(struct cmd_tspi *t)
 {
 	if (t->ctx != 0)
 		t->context_close(t->ctx);
-	if (t->lib != NULL)
-		dlclose(t->lib);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -416,9 +419,12 @@ static int cmd_pcrs(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--bank") == 0 && v != NULL) {
 			alg = 0;
-			for (int k = 0; k < CMD_EVENTLOG_NBANKS; k++)
-				if (strcmp(v, evlog_alg_name(cmd_eventlog_slot_alg(k))) == 0)
-					alg = cmd_eventlog_slot_alg(k);
+			for (int k = 0; k < CMD_EVENTLOG_NBANKS; k++) {
+				uint16_t a2 = cmd_eventlog_slot_alg(k);
+
+				if (strcmp(v, evlog_alg_name(a2)) == 0)
+					alg = a2;
+			}
 			if (alg == 0 && strcmp(v, "all") != 0) {
 				fprintf(stderr, "sdm tpm pcrs: unknown bank '%s'\n", v);
 				return SDM_EXIT_USAGE;

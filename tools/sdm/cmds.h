@@ -100,7 +100,7 @@ struct cmd_tspi {
 	uint32_t (*context_get_tpm)(uint32_t ctx, uint32_t *tpm);
 	uint32_t (*pcr_read)(uint32_t tpm, uint32_t pcr, uint32_t *len,
 			     uint8_t **value);
-	/* Extends SHA-1(data) (TrouSerS hashes when event is NULL). */
+	/* With event NULL, data is the 20-byte digest to extend. */
 	uint32_t (*pcr_extend)(uint32_t tpm, uint32_t pcr, uint32_t len,
 			       uint8_t *data, struct cmd_tss_pcr_event *event,
 			       uint32_t *value_len, uint8_t **value);
