@@ -32,11 +32,13 @@ DOMMGR_OBJS := $(call objs,dommgr,$(DOMMGR_SRCS))
 # ---------------------------------------------------------------- outputs
 GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf \
 	$(B)/guests/ptest.elf $(B)/guests/attack.elf
+EMU_IMAGES := $(B)/emu/sinit.elf $(B)/emu/dommgr.elf
 # Test variants, chosen at link time (tests/emu/inject/).
 VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf \
 	$(B)/test/dommgr-scrubcheck.elf $(B)/test/dommgr-badentry.elf
 
-all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(B)/bin/sdm-tpm-bridge $(GUESTS) $(VARIANTS)
+all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(B)/bin/sdm-tpm-bridge $(GUESTS) $(VARIANTS) \
+	$(EMU_IMAGES)
 
 # Host half of the emulator TPM bridge: one C file plus the frame codec it
 # shares with the guest side (tpm/bridge.c).
@@ -77,6 +79,15 @@ $(B)/test/sinit-badmbi.elf: $(SINIT_OBJS) $$(CRYPTO_SINIT_OBJS) $(B)/sinit/tests
 $(B)/test/dommgr-%.elf: $(DOMMGR_OBJS) $$(CRYPTO_DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_%.o dommgr/dommgr.ld
 	@mkdir -p $(@D)
 	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS) $(CRYPTO_DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/dommgr_$*.o
+
+# Emulator images: the TPM is swtpm behind the COM2 bridge
+# (tests/emu/inject/tpm_emu_bridge.c replaces the weak "no emulator TPM").
+$(B)/emu/sinit.elf: $(SINIT_OBJS) $$(CRYPTO_SINIT_OBJS) $(B)/sinit/sinit/hook_none.o $(B)/sinit/tests/emu/inject/tpm_emu_bridge.o sinit/sinit.ld
+	@mkdir -p $(@D)
+	$(LD) $(FS_LDFLAGS) -T sinit/sinit.ld -o $@ $(SINIT_OBJS) $(CRYPTO_SINIT_OBJS) $(B)/sinit/sinit/hook_none.o $(B)/sinit/tests/emu/inject/tpm_emu_bridge.o
+$(B)/emu/dommgr.elf: $(DOMMGR_OBJS) $$(CRYPTO_DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/tpm_emu_bridge.o dommgr/dommgr.ld
+	@mkdir -p $(@D)
+	$(LD) $(FS_LDFLAGS) -T dommgr/dommgr.ld -o $@ $(DOMMGR_OBJS) $(CRYPTO_DOMMGR_OBJS) $(B)/dommgr/tests/emu/inject/tpm_emu_bridge.o
 
 # Test guests (32-bit multiboot1 / multiboot2 kernels).
 $(B)/guests/%.o: guests/hello/%.c

@@ -18,6 +18,7 @@
 #define CRYPTO_SHA1_LEN 20
 #define CRYPTO_SHA256_LEN 32
 #define CRYPTO_SHA384_LEN 48
+#define CRYPTO_SHA512_LEN 64
 
 /* ------------------------------------------------------------ digests */
 
@@ -74,6 +75,9 @@ void crypto_sha384_update(struct crypto_sha384 *c, const void *data,
 			  size_t len);
 void crypto_sha384_final(struct crypto_sha384 *c,
 			 uint8_t out[CRYPTO_SHA384_LEN]);
+/* SHA-512 one-shot (for TPM PCR banks that use it). */
+void crypto_sha512(const void *data, size_t len,
+		   uint8_t out[CRYPTO_SHA512_LEN]);
 void crypto_sha384(const void *data, size_t len,
 		   uint8_t out[CRYPTO_SHA384_LEN]);
 

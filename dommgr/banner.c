@@ -81,6 +81,15 @@ void dommgr_banner(const struct sdm_handoff *ho, const struct cpu_caps *c,
 		     tpm_family_name(ho->tpm.family), ho->tpm.base_pa,
 		     ho->tpm.did_vid, ho->tpm.rid);
 	EMIT("launch: %s", launch_name(ho->launch_kind));
+	if (ho->measure.launch_errors != 0) {
+		static const char *const names[] = { "no TPM", "TPM error",
+						     "no DRTM", "no IOMMU" };
+
+		for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+			if (ho->measure.launch_errors & (1u << i))
+				EMIT("launch error recorded: %s", names[i]);
+		}
+	}
 	for (unsigned i = 0; i < ho->nmods && i < SDM_HO_MAX_MODULES; i++) {
 		const struct sdm_ho_module *m = &ho->mods[i];
 

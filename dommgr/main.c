@@ -13,6 +13,7 @@
 #include "dommgr/core.h"
 #include "dommgr/dommgr.h"
 #include "dommgr/loader.h"
+#include "dommgr/measure.h"
 #include "dommgr/mm.h"
 
 void dommgr_main(const struct sdm_handoff *ho);
@@ -90,6 +91,7 @@ void dommgr_system_event(enum sys_event ev, struct domain *from,
 		scrub_domain(d);
 	}
 	dommgr_test_after_scrub(handoff, &domains);
+	dommgr_eventlog_print();
 	if (ev == SYS_RESET) {
 		pr_info("resetting");
 		arch_reset(handoff);
@@ -173,6 +175,9 @@ static int prepare_domain(struct domain *d, const struct cpu_caps *caps,
 	rc = guest_load_multiboot(d->name, image, m->size, args, map,
 				  guest_map(d, map, ARRAY_SIZE(map)), gmem_map, d,
 				  0x10000, &gb, err);
+	if (rc != SDM_OK)
+		return rc;
+	rc = dommgr_measure_domain(d, image, m->size, err);
 	if (rc != SDM_OK)
 		return rc;
 	boots[d->id] = (struct arch_boot){ gb.entry, gb.magic, gb.info_gpa };
@@ -281,10 +286,15 @@ static void start_domains(const struct cpu_caps *caps)
 	struct sdm_err err = { 0 };
 	unsigned bsp = bsp_index();
 
+	if (dommgr_measure_init(handoff, &err) != SDM_OK) {
+		pr_err("domains not started: measurement: %s", err.msg);
+		return;
+	}
 	if (!caps->vmx || caps->vmx_bios_off || !caps->ept ||
 	    !caps->unrestricted || !caps->vpid) {
 		pr_err("domains not started: this CPU lacks VMX with EPT, VPID "
 		       "and unrestricted guest");
+		dommgr_eventlog_print();
 		return;
 	}
 	if (domains_plan_default(handoff, &domains, &err) != SDM_OK ||
@@ -321,6 +331,7 @@ static void start_domains(const struct cpu_caps *caps)
 			dommgr_domain_stop(d, "%s", err.msg);
 	}
 	pr_info("heap: %u of %u pages used", mm_used_pages(), mm_total_pages());
+	dommgr_eventlog_print();
 	go = true;
 	__asm__ volatile("" ::: "memory");
 	run_on_this_cpu(bsp);

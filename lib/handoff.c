@@ -88,6 +88,16 @@ static int check_ranges(const struct sdm_handoff *ho, struct sdm_err *err)
 			      "dommgr's region 0x%lx-0x%lx", ho->heap_base,
 			      ho->heap_size, ho->heap_used, ho->dommgr_base,
 			      ho->dommgr_end);
+	const struct sdm_ho_measure *m = &ho->measure;
+
+	if (m->evlog_format > 2 || m->nbanks > 4 || m->evlog_len > m->evlog_cap ||
+	    (m->evlog_format != 0 &&
+	     (m->evlog_pa < ho->dommgr_base ||
+	      !add_ok(m->evlog_pa, m->evlog_cap, &end) || end > ho->dommgr_end)))
+		return HO_ERR(err, SDM_ERANGE,
+			      "event log (format %u, %u banks, %u of %u bytes at "
+			      "0x%lx) is not inside dommgr's region", m->evlog_format,
+			      m->nbanks, m->evlog_len, m->evlog_cap, m->evlog_pa);
 	return SDM_OK;
 }
 

@@ -104,6 +104,9 @@ void sinit_load_dommgr(struct sinit_state *st)
 		sinit_fatal(st, "dommgr module: linked at 0x%lx, below the "
 			    "required 0x%lx", img.vbase, DOMMGR_MIN_VBASE);
 
+	/* Measured before a byte of it runs (and before it is copied). */
+	sinit_measure(st, mod);
+
 	struct dommgr_plan plan;
 	struct mem_range sinit = { (uint64_t)(uintptr_t)__sinit_start,
 				   (uint64_t)(uintptr_t)__sinit_end };
@@ -135,7 +138,7 @@ void sinit_load_dommgr(struct sinit_state *st)
 		pr_info("module %u: '%s' (%s) at 0x%lx, %lu bytes", i,
 			ho->mods[i].name, kinds[ho->mods[i].kind],
 			ho->mods[i].base, ho->mods[i].size);
-	ho->launch_kind = SDM_LAUNCH_UNMEASURED;
+	ho->launch_kind = st->launch_kind;
 	ho->console = st->console;
 	ho->loglevel = st->loglevel;
 	ho->exit_action = st->exit_action;
@@ -150,6 +153,9 @@ void sinit_load_dommgr(struct sinit_state *st)
 	ho->heap_used = (uint64_t)pool.used * PAGE_SIZE;
 	ho->platform = st->platform;
 	ho->tpm = st->tpm;
+	sinit_measure_handoff(st, &ho->measure,
+			      (void *)(uintptr_t)(plan.base + plan.evlog_off),
+			      plan.base + plan.evlog_off, DOMMGR_EVLOG_SIZE);
 	if (st->mb.cmdline != NULL)
 		memcpy(ho->sinit_cmdline, st->mb.cmdline,
 		       strnlen(st->mb.cmdline, sizeof(ho->sinit_cmdline) - 1));
@@ -158,7 +164,6 @@ void sinit_load_dommgr(struct sinit_state *st)
 	if (sdm_handoff_check(ho, DOMMGR_HANDOFF_SIZE, &err) != SDM_OK)
 		sinit_fatal(st, "%s", err.msg);
 
-	pr_warn("launch: unmeasured (this build has no TPM measurement yet)");
 	pr_info("entering dommgr");
 	log_flush();
 	sinit_enter_dommgr(cr3, img.entry, img.vbase + plan.handoff_off,

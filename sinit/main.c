@@ -33,6 +33,7 @@ static void parse_options(struct sinit_state *st)
 	st->console = SDM_CONSOLE_SERIAL;
 	st->loglevel = SDM_LOG_INFO;
 	st->exit_action = SDM_EXIT_HALT;
+	st->on_error = ON_ERROR_HALT;
 	if (cl == NULL)
 		return;
 	if (cmdline_get(cl, 4096, "console", v, sizeof(v))) {
@@ -68,6 +69,12 @@ static void parse_options(struct sinit_state *st)
 		}
 		if (!ok)
 			pr_warn("unknown loglevel '%s' ignored", v);
+	}
+	if (cmdline_get(cl, 4096, "on_launch_error", v, sizeof(v))) {
+		if (strncmp(v, "continue", sizeof(v)) == 0)
+			st->on_error = ON_ERROR_CONTINUE;
+		else if (strncmp(v, "halt", sizeof(v)) != 0)
+			pr_warn("unknown on_launch_error '%s' ignored", v);
 	}
 	if (cmdline_get(cl, 4096, "exit", v, sizeof(v))) {
 		if (strncmp(v, "poweroff", sizeof(v)) == 0)

@@ -4,13 +4,17 @@
 #include <sdm/acpi.h>
 #include <sdm/handoff.h>
 #include <sdm/mb2.h>
+#include "tpm/eventlog.h"
 
 #define SDM_VERSION "0.1"
 
 /* Linker symbols (sinit/sinit.ld). */
-extern char __sinit_start[], __sinit_text_end[], __sinit_end[];
+extern char __sinit_start[], __sinit_text_end[], __sinit_ro_end[], __sinit_end[];
 
 /* The boot state sinit collects before it loads dommgr. */
+/* What a launch error does (until the signed policy says it: issue 5). */
+enum sinit_on_error { ON_ERROR_HALT, ON_ERROR_CONTINUE };
+
 struct sinit_state {
 	uint32_t mbi_pa;
 	struct mb2_info mb;
@@ -19,6 +23,11 @@ struct sinit_state {
 	struct sdm_ho_platform platform;
 	uint32_t console, loglevel, exit_action;
 	bool nx;
+	enum sinit_on_error on_error;
+	uint32_t launch_kind;    /* enum sdm_launch_kind */
+	uint32_t launch_errors;  /* bits of enum sdm_launch_error */
+	bool tpm_ok;
+	struct evlog_writer log;
 };
 
 __attribute__((noreturn, format(printf, 2, 3))) void
@@ -28,6 +37,11 @@ sinit_fatal(const struct sinit_state *st, const char *fmt, ...);
 const void *sinit_test_mbi_hook(const void *mbi);
 
 void sinit_platform(struct sinit_state *st);
+/* Start the TPM and measure the launch: PCR 17 (sinit), 18, 19 (dommgr). */
+void sinit_measure(struct sinit_state *st, const struct mb2_module *dommgr);
+/* Fill the handoff's measurement facts and copy the event log to dst. */
+void sinit_measure_handoff(struct sinit_state *st, struct sdm_ho_measure *m,
+			   void *dst, uint64_t dst_pa, uint32_t cap);
 __attribute__((noreturn)) void sinit_load_dommgr(struct sinit_state *st);
 __attribute__((noreturn)) void sinit_enter_dommgr(uint64_t cr3,
 						  uint64_t entry,

@@ -122,6 +122,28 @@ struct sdm_ho_tpm {
 };
 SDM_STATIC_ASSERT(sizeof(struct sdm_ho_tpm) == 24, "handoff tpm");
 
+/* Launch error classes, recorded as bits in sdm_ho_measure.launch_errors. */
+enum sdm_launch_error {
+	SDM_LERR_NO_TPM = 0,    /* no TPM found */
+	SDM_LERR_TPM = 1,       /* the TPM failed or answered garbage */
+	SDM_LERR_NO_DRTM = 2,   /* no DRTM possible: static launch */
+	SDM_LERR_NO_IOMMU = 3,  /* no IOMMU: DMA not restricted */
+};
+
+/* Measurement state: the event log (in dommgr's region) and its banks. */
+struct sdm_ho_measure {
+	uint64_t evlog_pa;
+	uint32_t evlog_cap, evlog_len;
+	uint32_t evlog_format;  /* 0 none, 1 TPM 1.2, 2 TPM 2.0 crypto-agile */
+	uint32_t evlog_nevents;
+	uint32_t nbanks;
+	uint16_t bank_alg[4], bank_size[4];
+	uint32_t launch_errors; /* bits of enum sdm_launch_error */
+	uint32_t tpm_ok;        /* 1: the TPM was started and measured into */
+	uint32_t pad;
+};
+SDM_STATIC_ASSERT(sizeof(struct sdm_ho_measure) == 56, "handoff measure");
+
 struct sdm_handoff {
 	uint32_t magic;   /* SDM_HANDOFF_MAGIC */
 	uint16_t version; /* SDM_HANDOFF_VERSION */
@@ -146,6 +168,7 @@ struct sdm_handoff {
 	struct sdm_ho_module mods[SDM_HO_MAX_MODULES];
 	struct sdm_ho_platform platform;
 	struct sdm_ho_tpm tpm;
+	struct sdm_ho_measure measure;
 	char sinit_cmdline[256];
 	char dommgr_cmdline[128];
 };
@@ -153,7 +176,7 @@ SDM_STATIC_ASSERT(__builtin_offsetof(struct sdm_handoff, sinit_base) == 32,
 		  "handoff header");
 SDM_STATIC_ASSERT(__builtin_offsetof(struct sdm_handoff, mmap) == 112,
 		  "handoff mmap offset");
-SDM_STATIC_ASSERT(sizeof(struct sdm_handoff) == 7000, "handoff size");
+SDM_STATIC_ASSERT(sizeof(struct sdm_handoff) == 7056, "handoff size");
 
 /*
  * Check a handoff received by dommgr: magic, version, size, counts within

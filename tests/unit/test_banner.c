@@ -48,6 +48,11 @@ static void test_bochs_like(void **state)
 	assert_non_null(strstr(out, "DMAR: none (no IOMMU)"));
 	assert_non_null(strstr(out, "TPM: none"));
 	assert_non_null(strstr(out, "launch: unmeasured"));
+	assert_null(strstr(out, "launch error recorded"));
+	ho.measure.launch_errors = 1u << SDM_LERR_NO_TPM;
+	out[0] = '\0';
+	dommgr_banner(&ho, &c, collect, NULL);
+	assert_non_null(strstr(out, "launch error recorded: no TPM"));
 }
 
 static void test_qemu_like(void **state)

@@ -257,6 +257,25 @@ static void test_incremental(void **state)
 	free(buf);
 }
 
+/* SHA-512 against OpenSSL over lengths around the 128-byte block. */
+static void test_sha512(void **state)
+{
+	static uint8_t msg[1000];
+	uint8_t ours[64], ref[64];
+
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 7 + 3);
+	for (size_t n = 0; n < sizeof(msg); n += 37) {
+		crypto_sha512(msg, n, ours);
+		SHA512(msg, n, ref);
+		assert_memory_equal(ours, ref, 64);
+	}
+	/* FIPS 180-4 example "abc". */
+	crypto_sha512("abc", 3, ours);
+	assert_int_equal(ours[0], 0xdd);
+	assert_int_equal(ours[63], 0x9f);
+}
+
 static void test_sha256_select(void **state)
 {
 	struct crypto_sha256 c;
@@ -643,6 +662,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_select),
+		cmocka_unit_test(test_sha512),
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_ecdsa_p384),

@@ -180,6 +180,18 @@ static void test_heap_inside_region(void **state)
 	make_valid();
 	ho.heap_used = 0x600001;
 	assert_err(check(), SDM_ERANGE, "is not inside dommgr's region");
+	make_valid();
+	ho.measure = (struct sdm_ho_measure){ .evlog_pa = 0x7f7f0000,
+					      .evlog_cap = 0x10000,
+					      .evlog_len = 0x100,
+					      .evlog_format = 2, .nbanks = 2 };
+	assert_int_equal(check(), SDM_OK);
+	ho.measure.evlog_pa = 0x7f7f1000; /* runs past dommgr_end */
+	assert_err(check(), SDM_ERANGE, "event log (format 2, 2 banks, 256 of "
+		   "65536 bytes at 0x7f7f1000) is not inside dommgr's region");
+	ho.measure.evlog_pa = 0x7f7f0000;
+	ho.measure.evlog_len = 0x10001;
+	assert_err(check(), SDM_ERANGE, "event log");
 }
 
 int main(void)

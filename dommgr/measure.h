@@ -1,0 +1,14 @@
+/* dommgr's measurements (PCR 20) and the event log it continues. */
+#ifndef DOMMGR_MEASURE_H
+#define DOMMGR_MEASURE_H
+#include "dommgr/domain.h"
+
+/* Reopen the TPM and the event log sinit handed over (no-op if unmeasured). */
+int dommgr_measure_init(const struct sdm_handoff *ho, struct sdm_err *err);
+/* Extend PCR 20 at locality 2 with the domain's image and configuration. */
+int dommgr_measure_domain(const struct domain *d, const void *image,
+			  size_t len, struct sdm_err *err);
+/* Print the event log on the console (hex), for the harness and the demo. */
+void dommgr_eventlog_print(void);
+
+#endif
