@@ -29,25 +29,10 @@ static int check_ehdr(const struct elf32_ehdr *eh, size_t len,
 	const uint8_t *id = eh->e_ident;
 	uint64_t ph_end;
 
-	if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
-		return HDR_ERR(err, SDM_EINVAL,
-			       "bad magic %02x %02x %02x %02x", id[0], id[1],
-			       id[2], id[3]);
-	if (id[EI_CLASS] != ELFCLASS32)
-		return HDR_ERR(err, SDM_EINVAL,
-			       "EI_CLASS %u is not ELFCLASS32", id[EI_CLASS]);
-	if (id[EI_DATA] != ELFDATA2LSB)
-		return HDR_ERR(err, SDM_EINVAL,
-			       "EI_DATA %u is not little-endian", id[EI_DATA]);
-	if (id[EI_VERSION] != EV_CURRENT)
-		return HDR_ERR(err, SDM_EINVAL, "EI_VERSION %u is not 1",
-			       id[EI_VERSION]);
-	if (eh->e_version != EV_CURRENT)
-		return HDR_ERR(err, SDM_EINVAL, "e_version %u is not 1",
-			       eh->e_version);
-	if (eh->e_type != ELF_ET_EXEC)
-		return HDR_ERR(err, SDM_EINVAL,
-			       "e_type %u is not ET_EXEC", eh->e_type);
+	int rc = elf_check_ident(id, ELFCLASS32, eh->e_version, eh->e_type, err);
+
+	if (rc != SDM_OK)
+		return rc;
 	if (eh->e_machine != ELF_EM_386)
 		return HDR_ERR(err, SDM_EINVAL,
 			       "e_machine %u is not i386 (3)", eh->e_machine);

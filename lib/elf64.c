@@ -21,31 +21,43 @@
 	sdm_err_set(err, code, "ELF program header %u (PT_LOAD): " fmt, i, \
 		    __VA_ARGS__)
 
-static int check_ehdr(const struct elf64_ehdr *eh, size_t len,
-		      struct sdm_err *err)
+int elf_check_ident(const uint8_t ident[16], unsigned elfclass,
+		    uint32_t e_version, uint16_t e_type, struct sdm_err *err)
 {
-	const uint8_t *id = eh->e_ident;
-	uint64_t ph_end;
+	const uint8_t *id = ident;
 
 	if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
 		return HDR_ERR(err, SDM_EINVAL,
 			       "bad magic %02x %02x %02x %02x", id[0], id[1],
 			       id[2], id[3]);
-	if (id[EI_CLASS] != ELFCLASS64)
-		return HDR_ERR(err, SDM_EINVAL,
-			       "EI_CLASS %u is not ELFCLASS64", id[EI_CLASS]);
+	if (id[EI_CLASS] != elfclass)
+		return HDR_ERR(err, SDM_EINVAL, "EI_CLASS %u is not ELFCLASS%u",
+			       id[EI_CLASS], elfclass == 1 ? 32u : 64u);
 	if (id[EI_DATA] != ELFDATA2LSB)
 		return HDR_ERR(err, SDM_EINVAL,
 			       "EI_DATA %u is not little-endian", id[EI_DATA]);
 	if (id[EI_VERSION] != EV_CURRENT)
 		return HDR_ERR(err, SDM_EINVAL, "EI_VERSION %u is not 1",
 			       id[EI_VERSION]);
-	if (eh->e_version != EV_CURRENT)
+	if (e_version != EV_CURRENT)
 		return HDR_ERR(err, SDM_EINVAL, "e_version %u is not 1",
-			       eh->e_version);
-	if (eh->e_type != ELF_ET_EXEC)
-		return HDR_ERR(err, SDM_EINVAL,
-			       "e_type %u is not ET_EXEC", eh->e_type);
+			       e_version);
+	if (e_type != ELF_ET_EXEC)
+		return HDR_ERR(err, SDM_EINVAL, "e_type %u is not ET_EXEC",
+			       e_type);
+	return SDM_OK;
+}
+
+static int check_ehdr(const struct elf64_ehdr *eh, size_t len,
+		      struct sdm_err *err)
+{
+	const uint8_t *id = eh->e_ident;
+	uint64_t ph_end;
+
+	int rc = elf_check_ident(id, ELFCLASS64, eh->e_version, eh->e_type, err);
+
+	if (rc != SDM_OK)
+		return rc;
 	if (eh->e_machine != ELF_EM_X86_64)
 		return HDR_ERR(err, SDM_EINVAL,
 			       "e_machine %u is not x86-64 (62)",

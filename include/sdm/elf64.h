@@ -65,6 +65,14 @@ struct elf64_image {
 };
 
 /*
+ * The checks ELF32 and ELF64 executables share: magic, EI_CLASS elfclass
+ * (1 or 2), little-endian, version 1 (EI_VERSION and e_version), ET_EXEC.
+ * Messages start "ELF header: ".
+ */
+int elf_check_ident(const uint8_t ident[16], unsigned elfclass,
+		    uint32_t e_version, uint16_t e_type, struct sdm_err *err);
+
+/*
  * Check an ELF64 x86-64 executable of len bytes: identification (class 64,
  * little-endian, version 1), type EXEC, machine x86-64, program headers
  * inside the file with entry size 56, at most ELF64_MAX_SEGMENTS PT_LOAD
