@@ -596,6 +596,31 @@ static void diagnose_entry(const struct vcpu *v)
 		       "emulator's log names the one that did");
 }
 
+/*
+ * Before a VMCS first runs on this CPU: nothing cached for its EPT or its
+ * VPID may survive from an earlier user of the same EPTP or VPID (SDM
+ * vol. 3, 29.4.3). Single-context where the CPU has it, else global.
+ */
+static void flush_tlbs(uint64_t eptp, uint16_t vpid)
+{
+	uint64_t cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	struct { uint64_t eptp, zero; } ed = { eptp, 0 };
+	struct { uint64_t vpid, addr; } vd = { vpid, 0 };
+	uint64_t et = (cap >> 25) & 1 ? 1 : 2, vt = (cap >> 41) & 1 ? 1 : 2;
+	bool fail = false;
+
+	if ((cap >> 20) & 1)
+		__asm__ volatile("invept %[d], %[t]; setna %[f]"
+				 : [f] "=qm"(fail) : [d] "m"(ed), [t] "r"(et)
+				 : "cc", "memory");
+	if (!fail && ((cap >> 32) & 1))
+		__asm__ volatile("invvpid %[d], %[t]; setna %[f]"
+				 : [f] "=qm"(fail) : [d] "m"(vd), [t] "r"(vt)
+				 : "cc", "memory");
+	if (fail)
+		pr_warn("INVEPT/INVVPID failed (error %u)", insn_error());
+}
+
 static const char *exit_name(unsigned r)
 {
 	static const char *const names[] = {
@@ -991,6 +1016,7 @@ void arch_run_domain(unsigned cpu, struct domain *d, const struct arch_boot *boo
 	}
 	host_state(v);
 	guest_state_flat32(v, boot);
+	flush_tlbs(vmcs_read64(EPT_POINTER), (uint16_t)(v->cpu + 1));
 	d->state = DOM_RUNNING;
 	pr_info("domain '%s' (%s) starting on CPU %u at 0x%x", d->name,
 		dom_kind_name(d->kind), v->cpu, boot->entry);
