@@ -165,8 +165,9 @@ msg_no_lm:
 	.balign 16
 gdt:
 	.quad 0
-	.quad 0x00af9a000000ffff     /* 0x08: 64-bit code */
-	.quad 0x00cf92000000ffff     /* 0x10: data */
+	/* Accessed bits preset: the CPU never writes to this measured table. */
+	.quad 0x00af9b000000ffff     /* 0x08: 64-bit code */
+	.quad 0x00cf93000000ffff     /* 0x10: data */
 gdt_end:
 gdt_ptr:
 	.word gdt_end - gdt - 1
