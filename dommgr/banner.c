@@ -75,6 +75,9 @@ void dommgr_banner(const struct sdm_handoff *ho, const struct cpu_caps *c,
 	}
 	if (ho->tpm.iface == SDM_TPM_IFACE_NONE)
 		EMIT("TPM: none");
+	else if (ho->tpm.iface == SDM_TPM_IFACE_BRIDGE)
+		EMIT("TPM: emulator bridge (a test image), family %s",
+		     tpm_family_name(ho->tpm.family));
 	else
 		EMIT("TPM: %s, family %s at 0x%lx (DID:VID 0x%08x, RID 0x%x)",
 		     tpm_iface_name(ho->tpm.iface),
