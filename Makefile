@@ -175,7 +175,15 @@ demo: deps
 	@tests/demo
 
 # Benchmarks print their figures; they are not pass/fail tests.
-bench: bench-sha256
+BENCH_ATTEST_OBJS = $(call objs,host,$(filter-out %/main.c,$(SDM_SRCS)) $(TPM_SRCS) $(TPM_HOST_SRCS)) \
+	$(HOST_LIB_OBJS) $(POLICY_HOST_OBJS) $(CRYPTO_HOST_OBJS)
+$(B)/bench/bench_attest: tests/bench/bench_attest.c $$(BENCH_ATTEST_OBJS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -O2 -o $@ $< $(BENCH_ATTEST_OBJS) $(SDM_LDLIBS)
+.PHONY: bench-attest
+bench-attest: $(B)/bench/bench_attest
+	$(B)/bench/bench_attest
+bench: bench-sha256 bench-attest
 
 clean:
 	rm -rf $(B)

@@ -280,15 +280,20 @@ void cmd_eventlog_pcrs_print(FILE *f, const struct cmd_eventlog_pcrs *s,
 
 /* ---------------------------------------------------------------- replay */
 
+/* Fetched once: OpenSSL 3 looks an implicit EVP_sha256() up per call. */
 static const EVP_MD *bank_md(uint16_t alg)
 {
-	switch (alg) {
-	case EVLOG_ALG_SHA1: return EVP_sha1();
-	case EVLOG_ALG_SHA256: return EVP_sha256();
-	case EVLOG_ALG_SHA384: return EVP_sha384();
-	case EVLOG_ALG_SHA512: return EVP_sha512();
-	default: return NULL;
-	}
+	static EVP_MD *md[CMD_EVENTLOG_NBANKS];
+	static const char *const names[CMD_EVENTLOG_NBANKS] = {
+		"SHA1", "SHA256", "SHA384", "SHA512",
+	};
+	int slot = cmd_eventlog_bank_slot(alg);
+
+	if (slot < 0)
+		return NULL;
+	if (md[slot] == NULL)
+		md[slot] = EVP_MD_fetch(NULL, names[slot], NULL);
+	return md[slot];
 }
 
 struct replay_state {
