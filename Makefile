@@ -20,7 +20,9 @@ LIB_SRCS    := $(wildcard lib/*.c)
 FSLIB_SRCS  := $(LIB_SRCS) $(wildcard lib/freestanding/*.c)
 TPM_SRCS    := $(wildcard tpm/*.c)
 TPM_HOST_SRCS := $(wildcard tpm/host/*.c)   # host only (swtpm TCP, tpm2-tss)
-SINIT_SRCS  := $(wildcard sinit/*.c sinit/*.S) $(FSLIB_SRCS) $(TPM_SRCS)
+POLICY_SRCS := $(wildcard policy/*.c)          # host: the whole policy/
+POLICY_FS_SRCS := policy/policy_verify.c policy/policy_check.c # sinit: reader, checks
+SINIT_SRCS  := $(wildcard sinit/*.c sinit/*.S) $(FSLIB_SRCS) $(TPM_SRCS) $(POLICY_FS_SRCS)
 DOMMGR_SRCS := $(wildcard dommgr/*.c dommgr/arch/x86/*.c dommgr/arch/x86/*.S) $(TPM_SRCS) \
 	$(FSLIB_SRCS)
 
@@ -124,8 +126,9 @@ $(B)/san/%.o: %.c
 	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 SDM_SRCS := $(wildcard tools/sdm/*.c)
-SDM_LDLIBS := -ltss2-esys -ltss2-mu -ltss2-tctildr -lcrypto
-$(B)/bin/sdm: $(call objs,host,$(SDM_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS)) $(HOST_LIB_OBJS)
+SDM_LDLIBS := -ltss2-esys -ltss2-mu -ltss2-tctildr -lcrypto -lyaml
+$(B)/bin/sdm: $(call objs,host,$(SDM_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS) $(POLICY_SRCS)) $(HOST_LIB_OBJS) \
+		$$(CRYPTO_HOST_OBJS)
 	@mkdir -p $(@D)
 	$(HOSTCC) -o $@ $^ $(SDM_LDLIBS)
 
@@ -133,17 +136,17 @@ $(B)/bin/sdm: $(call objs,host,$(SDM_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS)) $(HOST_
 # built for the host (plus the fake architecture) under ASan/UBSan.
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
-SAN_LIB_OBJS := $(call objs,san,$(LIB_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS) sinit/plan.c dommgr/banner.c dommgr/domain.c dommgr/loader.c $(wildcard dommgr/arch/fake/*.c) \
+SAN_LIB_OBJS := $(call objs,san,$(LIB_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS) $(POLICY_SRCS) sinit/plan.c dommgr/banner.c dommgr/domain.c dommgr/loader.c $(wildcard dommgr/arch/fake/*.c) \
 	$(filter-out %/main.c,$(wildcard tools/sdm/*.c)))
 # The freestanding formatter, renamed so it can be tested against libc's.
 $(B)/san/fmt_under_test.o: lib/freestanding/fmt.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -Dvsnprintf=sdm_vsnprintf -Dsnprintf=sdm_snprintf -c $< -o $@
-$(B)/unit/test_%: $(B)/san/tests/unit/test_%.o $(SAN_LIB_OBJS) $(B)/san/fmt_under_test.o
+$(B)/unit/test_%: $(B)/san/tests/unit/test_%.o $(SAN_LIB_OBJS) $(B)/san/fmt_under_test.o $$(CRYPTO_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(SAN_FLAGS) -o $@ $^ $(UNIT_LDLIBS)
 
-UNIT_LDLIBS := -lcmocka -ltss2-esys -ltss2-mu -ltss2-tctildr -lcrypto
+UNIT_LDLIBS := -lcmocka -ltss2-esys -ltss2-mu -ltss2-tctildr -lcrypto -lyaml
 unit: $(UNIT_BINS)
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c with libFuzzer.
@@ -155,7 +158,8 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(TPM_SRCS)
 fuzz-build: $(FUZZ_BINS)
 
 # Every header compiles on its own.
-HEADERS := $(wildcard include/sdm/*.h)
+HEADERS := $(wildcard include/sdm/*.h) policy/policy_format.h policy/policy_verify.h \
+	policy/policy_check.h policy/policy_encode.h
 headers:
 	@for h in $(HEADERS); do \
 	  echo "#include <$${h#include/}>" | $(HOSTCC) $(HOST_CFLAGS) -x c -fsyntax-only - || exit 1; \

@@ -25,6 +25,7 @@ PACKAGES=(
 	libtspi1           # libtspi.so.1, loaded by sdm tpm pcrs --tpm12
 	libtss2-dev        # sdm tpm/attest subcommands (tpm2-tss)
 	libssl-dev         # sdm policy signing (OpenSSL 3)
+	libyaml-dev        # policy source parser (sdm policy)
 )
 
 missing=()

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attest_cmds.h"
 #include "cmds.h"
+#include "policy_cmds.h"
 #include "sdm.h"
 
 struct sdm_command {
@@ -22,6 +24,9 @@ static const struct sdm_command commands[] = {
 	{ "image", "build a bootable GRUB ISO: sinit, dommgr and domain images", sdm_cmd_image },
 	{ "eventlog", "show or replay a TCG event log (against PCR values)", sdm_cmd_eventlog },
 	{ "tpm", "read PCR values from a TPM 2.0 or 1.2", sdm_cmd_tpm },
+	{ "keygen", "make a policy signing key (ECDSA P-384 or RSA-3072)", sdm_cmd_keygen },
+	{ "policy", "compile, check or show a launch policy", sdm_cmd_policy },
+	{ "attest", "remote attestation: enrol, reference, quote, verify, show", sdm_cmd_attest },
 };
 
 static const struct sdm_command *find_command(const char *name)
