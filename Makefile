@@ -40,7 +40,7 @@ VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf \
 	$(B)/test/dommgr-scrubcheck.elf $(B)/test/dommgr-badentry.elf
 
 all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(B)/bin/sdm-tpm-bridge $(GUESTS) $(VARIANTS) \
-	$(EMU_IMAGES)
+	$(EMU_IMAGES) $(B)/policy/demo.bin $(B)/policy/qemu.bin
 
 # Host half of the emulator TPM bridge: one C file plus the frame codec it
 # shares with the guest side (tpm/bridge.c).
@@ -67,6 +67,11 @@ $(B)/dommgr/%.o: %.c
 $(B)/dommgr/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(DOMMGR_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+
+# The policy trust anchor: the SHA-384 of the build's policy signer key
+# (mk/policy.mk makes the key with sdm keygen once, never overwriting it).
+ANCHOR_OBJ := $(B)/sinit/$(B)/keys/policy-anchor.o
+SINIT_OBJS += $(ANCHOR_OBJ)
 
 $(B)/sinit.elf: $(SINIT_OBJS) $$(CRYPTO_SINIT_OBJS) $(B)/sinit/sinit/hook_none.o sinit/sinit.ld
 	$(LD) $(FS_LDFLAGS) -T sinit/sinit.ld -o $@ $(SINIT_OBJS) $(CRYPTO_SINIT_OBJS) $(B)/sinit/sinit/hook_none.o

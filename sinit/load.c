@@ -106,6 +106,7 @@ void sinit_load_dommgr(struct sinit_state *st)
 
 	/* Measured before a byte of it runs (and before it is copied). */
 	sinit_measure(st, mod);
+	sinit_policy_enforce(st);
 
 	struct dommgr_plan plan;
 	struct mem_range sinit = { (uint64_t)(uintptr_t)__sinit_start,

@@ -126,5 +126,6 @@ void sinit_main(uint32_t magic, uint32_t mbi_pa)
 		pr_warn("CPU has no NX bit: W^X is enforced for writes only");
 
 	sinit_platform(st);
+	sinit_policy_load(st);
 	sinit_load_dommgr(st);
 }

@@ -16,6 +16,7 @@
 #include <sdm/log.h>
 #include <sdm/tpmdev.h>
 #include "crypto/crypto.h"
+#include "policy/policy_format.h"
 #include "sinit/sinit.h"
 
 #define SINIT_LOC 3
@@ -23,23 +24,32 @@
 static struct tpmdev tpm;
 static uint8_t logbuf[KIB(64)];
 
-static void launch_error(struct sinit_state *st, enum sdm_launch_error e,
-			 const char *fmt, ...)
+void sinit_launch_error(struct sinit_state *st, enum sdm_launch_error e,
+			const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
+	bool halt = st->on_error == ON_ERROR_HALT;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	st->launch_errors |= 1u << e;
-	if (st->on_error == ON_ERROR_HALT)
+	if (st->policy != NULL && (unsigned)e < (unsigned)SDM_POL_ERR_CLASSES)
+		halt = st->policy->on_error[e] != SDM_POL_ACT_CONTINUE;
+	if (halt)
 		sinit_fatal(st, "%s (launch error action: halt)", msg);
 	pr_err("launch error: %s", msg);
-	pr_warn("continuing UNMEASURED (on_launch_error=continue); recorded in "
-		"the handoff and, where possible, the event log");
+	if (e == SDM_LERR_NO_DRTM) {
+		pr_warn("continuing with a static launch (%s); recorded",
+			st->policy ? "the policy says continue"
+				   : "on_launch_error=continue");
+		return;
+	}
+	pr_warn("continuing UNMEASURED (%s); recorded in the handoff and, where "
+		"possible, the event log", st->policy ? "the policy says continue"
+						      : "on_launch_error=continue");
 	st->launch_kind = SDM_LAUNCH_UNMEASURED;
-	st->tpm_ok = false;
 }
 
 static int measure(struct sinit_state *st, unsigned pcr, uint32_t type,
@@ -70,9 +80,17 @@ void sinit_measure(struct sinit_state *st, const struct mb2_module *dommgr)
 	uint8_t h[CRYPTO_SHA256_LEN];
 
 	st->launch_kind = SDM_LAUNCH_UNMEASURED;
+	st->tpm_ok = false;
 	tpmdev_pm_timer(st->acpi.fadt_pa, &pm_port, &pm32);
 	if (tpmdev_open(&tpm, &st->tpm, pm_port, pm32, &err) != SDM_OK) {
-		launch_error(st, st->tpm.iface == SDM_TPM_IFACE_NONE &&
+		if (st->policy != NULL &&
+		    !(st->policy->flags & SDM_POL_REQ_TPM)) {
+			pr_warn("TPM: %s; the policy does not require one: the "
+				"launch is unmeasured", err.msg);
+			st->launch_errors |= 1u << SDM_LERR_NO_TPM;
+			return;
+		}
+		sinit_launch_error(st, st->tpm.iface == SDM_TPM_IFACE_NONE &&
 					 tpm.iface != SDM_TPM_IFACE_BRIDGE
 				 ? SDM_LERR_NO_TPM : SDM_LERR_TPM,
 			     "TPM: %s", err.msg);
@@ -89,7 +107,7 @@ void sinit_measure(struct sinit_state *st, const struct mb2_module *dommgr)
 			      tpm.family == SDM_TPM_FAMILY_12 ? NULL : algs,
 			      tpm.family == SDM_TPM_FAMILY_12 ? 0 : tpm.nbanks,
 			      &err) != SDM_OK) {
-		launch_error(st, SDM_LERR_TPM, "event log: %s", err.msg);
+		sinit_launch_error(st, SDM_LERR_TPM, "event log: %s", err.msg);
 		return;
 	}
 	st->tpm_ok = true;
@@ -115,7 +133,8 @@ void sinit_measure(struct sinit_state *st, const struct mb2_module *dommgr)
 		    evlog_append_textf(&st->log, 17, EVLOG_EV_IPL, &dg, NULL, 0,
 				       &err, "sinit image (text+rodata), %zu "
 				       "bytes, emulated DRTM", img_len) != SDM_OK) {
-			launch_error(st, SDM_LERR_TPM, "event log: %s", err.msg);
+			st->tpm_ok = false;
+			sinit_launch_error(st, SDM_LERR_TPM, "event log: %s", err.msg);
 			return;
 		}
 	} else {
@@ -129,26 +148,54 @@ void sinit_measure(struct sinit_state *st, const struct mb2_module *dommgr)
 					"at locality 3", &err) != SDM_OK ||
 		    measure(st, 17, EVLOG_EV_IPL, img, img_len, text, &err) !=
 			    SDM_OK) {
-			launch_error(st, SDM_LERR_TPM, "PCR 17: %s", err.msg);
+			st->tpm_ok = false;
+			sinit_launch_error(st, SDM_LERR_TPM, "PCR 17: %s", err.msg);
 			return;
 		}
 		pr_info("launch: static (no DRTM here; sinit measured itself at "
 			"locality %u)", SINIT_LOC);
+		if (st->policy != NULL && (st->policy->flags & SDM_POL_REQ_DRTM))
+			sinit_launch_error(st, SDM_LERR_NO_DRTM, "the policy requires "
+					   "a DRTM launch; this one is static");
 	}
 
 	/* PCR 18: authorities. PCR 19: dommgr, then the policy. */
 	static const char no_signer[] = "policy signer key: none (no policy)";
 	static const char no_policy[] = "policy: none (built-in default domains)";
+	const struct sdm_policy *p = st->policy;
+	int rc;
 
+	if (p != NULL) {
+		snprintf(text, sizeof(text), "policy signer key, %u bytes DER "
+			 "(SHA-384 %02x%02x%02x%02x...)", p->key_size,
+			 p->key_sha384[0], p->key_sha384[1], p->key_sha384[2],
+			 p->key_sha384[3]);
+		rc = measure(st, 18, EVLOG_EV_EVENT_TAG,
+			     st->policy_blob + p->key_offset, p->key_size, text,
+			     &err);
+	} else {
+		rc = measure(st, 18, EVLOG_EV_EVENT_TAG, no_signer,
+			     sizeof(no_signer) - 1, no_signer, &err);
+	}
 	snprintf(text, sizeof(text), "dommgr image '%s', %u bytes",
 		 "dommgr", dommgr->end - dommgr->start);
-	if (measure(st, 18, EVLOG_EV_EVENT_TAG, no_signer, sizeof(no_signer) - 1,
-		    no_signer, &err) != SDM_OK ||
-	    measure(st, 19, EVLOG_EV_IPL, (const void *)(uintptr_t)dommgr->start,
-		    dommgr->end - dommgr->start, text, &err) != SDM_OK ||
-	    measure(st, 19, EVLOG_EV_EVENT_TAG, no_policy, sizeof(no_policy) - 1,
-		    no_policy, &err) != SDM_OK)
-		launch_error(st, SDM_LERR_TPM, "%s", err.msg);
+	if (rc == SDM_OK)
+		rc = measure(st, 19, EVLOG_EV_IPL,
+			     (const void *)(uintptr_t)dommgr->start,
+			     dommgr->end - dommgr->start, text, &err);
+	if (rc == SDM_OK && p != NULL) {
+		snprintf(text, sizeof(text), "policy version %lu, %u bytes, %u "
+			 "domains", p->version, st->policy_len, p->ndomains);
+		rc = measure(st, 19, EVLOG_EV_EVENT_TAG, st->policy_blob,
+			     st->policy_len, text, &err);
+	} else if (rc == SDM_OK) {
+		rc = measure(st, 19, EVLOG_EV_EVENT_TAG, no_policy,
+			     sizeof(no_policy) - 1, no_policy, &err);
+	}
+	if (rc != SDM_OK) {
+		st->tpm_ok = false;
+		sinit_launch_error(st, SDM_LERR_TPM, "%s", err.msg);
+	}
 }
 
 void sinit_measure_handoff(struct sinit_state *st, struct sdm_ho_measure *m,

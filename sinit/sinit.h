@@ -4,6 +4,7 @@
 #include <sdm/acpi.h>
 #include <sdm/handoff.h>
 #include <sdm/mb2.h>
+#include "policy/policy_verify.h"
 #include "tpm/eventlog.h"
 
 #define SDM_VERSION "0.1"
@@ -28,6 +29,9 @@ struct sinit_state {
 	uint32_t launch_errors;  /* bits of enum sdm_launch_error */
 	bool tpm_ok;
 	struct evlog_writer log;
+	const struct sdm_policy *policy; /* verified, or NULL: none given */
+	const uint8_t *policy_blob;
+	uint32_t policy_len;
 };
 
 __attribute__((noreturn, format(printf, 2, 3))) void
@@ -37,6 +41,13 @@ sinit_fatal(const struct sinit_state *st, const char *fmt, ...);
 const void *sinit_test_mbi_hook(const void *mbi);
 
 void sinit_platform(struct sinit_state *st);
+/* Find and verify the signed policy module "policy" (none: built-in default). */
+void sinit_policy_load(struct sinit_state *st);
+/* Every image's digests and the policy's fit to this machine. */
+void sinit_policy_enforce(struct sinit_state *st);
+/* A launch error: the policy's action (or the command line's), recorded. */
+void sinit_launch_error(struct sinit_state *st, enum sdm_launch_error e,
+			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Start the TPM and measure the launch: PCR 17 (sinit), 18, 19 (dommgr). */
 void sinit_measure(struct sinit_state *st, const struct mb2_module *dommgr);
 /* Fill the handoff's measurement facts and copy the event log to dst. */

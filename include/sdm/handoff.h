@@ -128,6 +128,8 @@ enum sdm_launch_error {
 	SDM_LERR_TPM = 1,       /* the TPM failed or answered garbage */
 	SDM_LERR_NO_DRTM = 2,   /* no DRTM possible: static launch */
 	SDM_LERR_NO_IOMMU = 3,  /* no IOMMU: DMA not restricted */
+	SDM_LERR_IMAGE = 4,     /* an image is missing or differs from the policy */
+	SDM_LERR_CHECK = 5,     /* the policy does not fit the machine */
 };
 
 /* Measurement state: the event log (in dommgr's region) and its banks. */

@@ -32,7 +32,7 @@
 #define IMAGE_USAGE \
 	"usage: sdm image --normal FILE [--protected FILE]... --out FILE.iso\n" \
 	"                 [--sinit FILE] [--dommgr FILE] [--cmdline STR]\n" \
-	"                 [--dommgr-cmdline STR] [--normal-cmdline STR]\n" \
+	"                 [--dommgr-cmdline STR] [--normal-cmdline STR] [--policy BLOB]\n" \
 	"                 [--no-dommgr] [--verbose]\n" \
 	"\n" \
 	"Builds a BIOS-bootable GRUB ISO (grub-mkrescue, i386-pc) that boots sinit\n" \
@@ -54,6 +54,8 @@
 	"                         'console=serial loglevel=info exit=poweroff'\n" \
 	"  --dommgr-cmdline STR   dommgr's command line after the word 'dommgr'\n" \
 	"  --normal-cmdline STR   the normal kernel's command line (after 'normal')\n" \
+	"  --policy BLOB          the signed launch policy (sdm policy compile), as\n" \
+	"                         module 'policy'\n" \
 	"  --no-dommgr            leave dommgr out: only for the negative test that\n" \
 	"                         sinit refuses to boot without it\n" \
 	"  --verbose, -v          show grub.cfg and grub-mkrescue's output\n" \
@@ -71,6 +73,7 @@ enum image_opt_id {
 	OPT_CMDLINE,
 	OPT_DOMMGR_CMDLINE,
 	OPT_NORMAL_CMDLINE,
+	OPT_POLICY,
 	OPT_NO_DOMMGR,
 	OPT_VERBOSE,
 	OPT_HELP,
@@ -89,6 +92,7 @@ static const struct image_opt {
 	{ "--cmdline", OPT_CMDLINE, true },
 	{ "--dommgr-cmdline", OPT_DOMMGR_CMDLINE, true },
 	{ "--normal-cmdline", OPT_NORMAL_CMDLINE, true },
+	{ "--policy", OPT_POLICY, true },
 	{ "--no-dommgr", OPT_NO_DOMMGR, false },
 	{ "--verbose", OPT_VERBOSE, false },
 	{ "-v", OPT_VERBOSE, false },
@@ -177,6 +181,9 @@ int image_parse_args(int argc, char *const argv[], struct image_opts *o,
 			break;
 		case OPT_NORMAL_CMDLINE:
 			rc = image_set_once(&o->normal_cmdline, op->name, val, err, errlen);
+			break;
+		case OPT_POLICY:
+			rc = image_set_once(&o->policy, op->name, val, err, errlen);
 			break;
 		case OPT_NO_DOMMGR:
 			o->no_dommgr = true;
@@ -293,6 +300,8 @@ int image_grub_cfg(const struct image_opts *o, char *buf, size_t size)
 		image_put_words(&b, o->dommgr_cmdline);
 		image_put(&b, "\n");
 	}
+	if (o->policy != NULL)
+		image_put(&b, "\tmodule2 /boot/policy.bin policy\n");
 	image_put(&b, "\tmodule2 /boot/normal.elf normal");
 	image_put_words(&b, o->normal_cmdline);
 	image_put(&b, "\n");
@@ -311,6 +320,13 @@ int image_check_kernel(const char *name, const void *head, size_t len,
 	const uint8_t *p = head;
 	int kind;
 
+	if (need == IMAGE_NEED_POLICY) {
+		if (len < 4 || memcmp(p, "SDMP", 4) != 0)
+			return sdm_fail(err, errlen, "%s: not a compiled policy (no "
+					"SDMP magic; compile it with sdm policy compile)",
+					name);
+		return 0;
+	}
 	if (len < 4 || memcmp(p, "\177ELF", 4) != 0)
 		return sdm_fail(err, errlen, "%s: not an ELF file (no \\177ELF magic at offset 0)",
 				name);
@@ -348,6 +364,8 @@ int image_check_kernel(const char *name, const void *head, size_t len,
 					"%s: not a multiboot kernel: no multiboot2 header in the first 32 KiB and no multiboot1 header in the first 8 KiB",
 					name);
 		return kind;
+	case IMAGE_NEED_POLICY:
+		break; /* handled above */
 	}
 	return sdm_fail(err, errlen, "%s: internal error: unknown check %d", name, (int)need);
 }
@@ -532,6 +550,9 @@ static int image_collect(const struct image_opts *o, const char *exe,
 	}
 	files[n++] = (struct image_file){ "normal", o->normal, "normal.elf",
 					  IMAGE_NEED_MB_ANY, false, 0 };
+	if (o->policy != NULL)
+		files[n++] = (struct image_file){ "policy", o->policy, "policy.bin",
+						  IMAGE_NEED_POLICY, false, 0 };
 	for (unsigned i = 0; i < o->nprot; i++, n++) {
 		files[n] = (struct image_file){ "", o->prot[i], "", IMAGE_NEED_MB_ANY, false, 0 };
 		snprintf(files[n].role, sizeof(files[n].role), "protected #%u", i + 1);
@@ -543,7 +564,7 @@ static int image_collect(const struct image_opts *o, const char *exe,
 int sdm_cmd_image(int argc, char **argv)
 {
 	static char defaults[2][PATH_MAX];
-	struct image_file files[2 + 1 + IMAGE_MAX_PROTECTED];
+	struct image_file files[2 + 2 + IMAGE_MAX_PROTECTED];
 	char err[2048], exe[PATH_MAX], tmpl[PATH_MAX], cleanup_err[1024];
 	const char *tmpdir = getenv("TMPDIR");
 	struct image_opts o;

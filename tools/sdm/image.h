@@ -26,6 +26,7 @@ struct image_opts {
 	const char *cmdline;        /* --cmdline: sinit's, "" if not given */
 	const char *dommgr_cmdline; /* --dommgr-cmdline, "" if not given */
 	const char *normal_cmdline; /* --normal-cmdline, "" if not given */
+	const char *policy;         /* --policy BLOB, or NULL */
 	bool no_dommgr;             /* --no-dommgr: negative tests only */
 	bool verbose;
 	bool help;
@@ -61,6 +62,7 @@ enum image_kernel_need {
 	IMAGE_NEED_MB2,    /* sinit: an ELF with a multiboot2 header */
 	IMAGE_NEED_MB_ANY, /* a domain: an ELF with a multiboot1 or 2 header */
 	IMAGE_NEED_ELF64,  /* dommgr: an ELF64 x86-64 file (sinit checks the rest) */
+	IMAGE_NEED_POLICY, /* a compiled policy: "SDMP" magic (sinit verifies it) */
 };
 
 /*

@@ -1,0 +1,91 @@
+/*
+ * sinit's deny-by-default DMA protection (sinit/dma.h). sinit runs on an
+ * identity map of the low 4 GiB, so register pages and the root table are
+ * reached at their physical addresses.
+ */
+#include <string.h>
+#include <sdm/log.h>
+#include <sdm/vtd.h>
+#include "sinit/dma.h"
+
+/* 256 root entries, none present: every request faults. Never written
+ * again after sinit_dma_protect (dommgr replaces it before any domain
+ * runs, so the page can return to the normal domain's RAM). */
+static struct vtd_entry deny_root[VTD_ENTRIES_PER_TABLE]
+	__attribute__((aligned(PAGE_SIZE)));
+
+static uint32_t rd32(void *ctx, unsigned off)
+{
+	return *(volatile uint32_t *)((uintptr_t)ctx + off);
+}
+
+static uint64_t rd64(void *ctx, unsigned off)
+{
+	return *(volatile uint64_t *)((uintptr_t)ctx + off);
+}
+
+static void wr32(void *ctx, unsigned off, uint32_t v)
+{
+	*(volatile uint32_t *)((uintptr_t)ctx + off) = v;
+}
+
+static void wr64(void *ctx, unsigned off, uint64_t v)
+{
+	*(volatile uint64_t *)((uintptr_t)ctx + off) = v;
+}
+
+static void clflush_range(void *ctx, const volatile void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + len;
+
+	__asm__ volatile("mfence" ::: "memory");
+	for (; a < end; a += 64)
+		__asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+int sinit_dma_protect(const struct acpi_info *acpi, struct sinit_dma *out,
+		      struct sdm_err *err)
+{
+	uint64_t root = (uint64_t)(uintptr_t)deny_root;
+
+	out->nunits = 0;
+	out->root_pa = root;
+	memset(deny_root, 0, sizeof(deny_root));
+	if (acpi->ndrhd == 0) {
+		pr_warn("DMA: no IOMMU (no DMAR table): DMA is not blocked; "
+			"dommgr's rule decides whether domains may start");
+		return SDM_OK;
+	}
+	for (unsigned i = 0; i < acpi->ndrhd; i++) {
+		const struct acpi_drhd *d = &acpi->drhd[i];
+		uint64_t size = (uint64_t)PAGE_SIZE << d->size_log2, end;
+		struct vtd_unit u = { .base = d->base, .reg_size = size };
+		bool was_on;
+		int rc;
+
+		if (!add_ok(d->base, size, &end) || end > GIB(4))
+			return sdm_err_set(err, SDM_ERANGE, "VT-d unit %u: "
+					   "registers 0x%lx-0x%lx are above 4 GiB, "
+					   "out of sinit's reach", i, d->base,
+					   d->base + size);
+		u.io = (struct vtd_io){ rd32, rd64, wr32, wr64, clflush_range,
+					(void *)(uintptr_t)d->base };
+		rc = vtd_probe(&u, err);
+		if (rc != SDM_OK)
+			return rc;
+		/* A unit that does not snoop must see the zeroed table. */
+		if (!(u.ecap & VTD_ECAP_C))
+			clflush_range(NULL, deny_root, sizeof(deny_root));
+		was_on = (rd32(u.io.ctx, VTD_GSTS) & VTD_GCMD_TE) != 0;
+		rc = vtd_install_root(&u, root, err);
+		if (rc != SDM_OK)
+			return rc;
+		out->nunits++;
+		pr_info("DMA: VT-d unit %u at 0x%lx: translation on with an empty "
+			"root table at 0x%lx: all DMA blocked%s", i, d->base, root,
+			was_on ? " (firmware had translation on: its tables "
+				 "replaced)" : "");
+	}
+	return SDM_OK;
+}
