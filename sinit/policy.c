@@ -8,6 +8,7 @@
  * those failures follow the policy's own action for their class.
  */
 #include <string.h>
+#include <sdm/arch/x86.h>
 #include <sdm/cmdline.h>
 #include <sdm/log.h>
 #include "policy/policy_check.h"
@@ -30,10 +31,20 @@ void sinit_policy_load(struct sinit_state *st)
 	}
 	st->policy_blob = (const uint8_t *)(uintptr_t)m->start;
 	st->policy_len = m->end - m->start;
-	if (sdm_policy_verify(st->policy_blob, st->policy_len,
-			      sdm_policy_trusted_anchor, &pol, &err) != SDM_OK)
+
+	uint64_t t0 = rdtsc();
+	int rc = sdm_policy_verify(st->policy_blob, st->policy_len,
+				   sdm_policy_trusted_anchor, &pol, &err);
+	uint64_t t1 = rdtsc();
+
+	if (rc != SDM_OK)
 		sinit_fatal(st, "%s", err.msg);
 	st->policy = &pol;
+	/* Under Bochs the TSC advances once per instruction. */
+	pr_info("policy: verification took %lu TSC ticks (%s)", t1 - t0,
+		pol.sig_alg == SDM_POL_SIG_ECDSA_P384 ? "ECDSA P-384"
+		: pol.sig_alg == SDM_POL_SIG_RSA3072_PSS ? "RSA-3072 PSS"
+							 : "RSA-3072 PKCS#1");
 	pr_info("policy: version %lu, %u domain(s), signer SHA-384 "
 		"%02x%02x%02x%02x..., signature verified", pol.version,
 		pol.ndomains, pol.key_sha384[0], pol.key_sha384[1],
