@@ -24,6 +24,7 @@ POLICY_SRCS := $(wildcard policy/*.c)          # host: the whole policy/
 POLICY_FS_SRCS := policy/policy_verify.c policy/policy_check.c # sinit: reader, checks
 SINIT_SRCS  := $(wildcard sinit/*.c sinit/*.S) $(FSLIB_SRCS) $(TPM_SRCS) $(POLICY_FS_SRCS)
 DOMMGR_SRCS := $(wildcard dommgr/*.c dommgr/arch/x86/*.c dommgr/arch/x86/*.S) $(TPM_SRCS) \
+	policy/policy_verify.c \
 	$(FSLIB_SRCS)
 
 objs = $(patsubst %,$(B)/$(1)/%.o,$(basename $(2)))

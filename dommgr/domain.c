@@ -3,6 +3,8 @@
 #include <sdm/cmdline.h>
 #include <sdm/mb2.h>
 #include "dommgr/domain.h"
+#include "policy/policy_format.h"
+#include "policy/policy_verify.h"
 
 #define TPM_LOCALITY1_PA 0xfed41000ull /* localities 1-4: dommgr's */
 #define TPM_LOCALITY_END 0xfed45000ull
@@ -62,59 +64,112 @@ static int pick_cpu(const struct sdm_handoff *ho, uint64_t used,
 	return SDM_ENOENT;
 }
 
+/* What one protected domain asks for (built-in default or the policy). */
+struct dom_req {
+	const char *name;
+	int module;
+	uint64_t mem_size, mem_base; /* base 0: anywhere */
+	uint32_t cpu_count;          /* used when ncpu_ids is 0 */
+	unsigned ncpu_ids;
+	const uint32_t *cpu_ids;     /* APIC IDs */
+};
+
+static int plan_cpus(const struct sdm_handoff *ho, const struct dom_req *r,
+		     uint64_t *used, uint64_t *mine, struct sdm_err *err)
+{
+	unsigned n = r->ncpu_ids ? r->ncpu_ids : (r->cpu_count ? r->cpu_count : 1);
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned cpu = 0;
+
+		if (r->ncpu_ids) {
+			uint32_t id = r->cpu_ids[k];
+			bool found = false;
+
+			for (unsigned i = 0; i < ho->platform.ncpus; i++) {
+				if (ho->platform.apic_ids[i] == id) {
+					cpu = i;
+					found = true;
+				}
+			}
+			if (!found)
+				return sdm_err_set(err, SDM_ENOENT, "domain '%s': "
+						   "no CPU with APIC ID %u", r->name,
+						   id);
+			if (id == ho->platform.bsp_apic_id)
+				return sdm_err_set(err, SDM_EINVAL, "domain '%s': "
+						   "APIC ID %u is the boot CPU, which "
+						   "stays with the normal domain",
+						   r->name, id);
+			if (*used & (1ull << cpu))
+				return sdm_err_set(err, SDM_EINVAL, "domain '%s': "
+						   "APIC ID %u is given twice",
+						   r->name, id);
+		} else if (pick_cpu(ho, *used, &cpu) != SDM_OK) {
+			return sdm_err_set(err, SDM_ENOENT, "domain '%s': no CPU "
+					   "left (%u CPUs, the boot CPU stays "
+					   "with the normal domain)", r->name,
+					   ho->platform.ncpus);
+		}
+		*used |= 1ull << cpu;
+		*mine |= 1ull << cpu;
+	}
+	return SDM_OK;
+}
+
 static int plan_protected(const struct sdm_handoff *ho, struct domain_table *t,
-			  unsigned mod, uint64_t *used_cpus,
+			  const struct dom_req *r, uint64_t *used_cpus,
 			  struct range_set *free, struct sdm_err *err)
 {
 	struct domain *d = &t->d[t->n];
 	struct mem_range where;
-	unsigned cpu;
+	uint64_t size = r->mem_size ? r->mem_size : DOM_PROTECTED_MEM_DEFAULT;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->id = t->n;
 	d->kind = DOM_PROTECTED;
-	d->module = (int)mod;
-	if (!cmdline_get(ho->mods[mod].cmdline, sizeof(ho->mods[mod].cmdline),
-			 "name", d->name, sizeof(d->name)) || d->name[0] == '\0')
-		snprintf(d->name, sizeof(d->name), "prot%u", t->n);
+	d->module = r->module;
+	snprintf(d->name, sizeof(d->name), "%s", r->name);
 	for (unsigned i = 0; i < t->n; i++) {
 		if (strncmp(t->d[i].name, d->name, sizeof(d->name)) == 0)
 			return sdm_err_set(err, SDM_EINVAL, "domain '%s': name "
 					   "given twice", d->name);
 	}
-	if (pick_cpu(ho, *used_cpus, &cpu) != SDM_OK)
-		return sdm_err_set(err, SDM_ENOENT, "domain '%s': no CPU left "
-				   "(%u CPUs, the boot CPU stays with the normal "
-				   "domain)", d->name, ho->platform.ncpus);
-	if (rs_find_highest(free, DOM_PROTECTED_MEM_DEFAULT, MIB(2), MIB(16),
-			    GIB(4), &where) != SDM_OK)
+	rc = plan_cpus(ho, r, used_cpus, &d->cpus, err);
+	if (rc != SDM_OK)
+		return rc;
+	if (r->mem_base != 0) {
+		if (!mr_from_len(r->mem_base, size, &where) ||
+		    !rs_covers(free, where) || where.end > GIB(4))
+			return sdm_err_set(err, SDM_ENOMEM, "domain '%s': memory "
+					   "0x%lx-0x%lx is not free RAM below 4 "
+					   "GiB", d->name, r->mem_base,
+					   r->mem_base + size);
+	} else if (rs_find_highest(free, size, MIB(2), MIB(16), GIB(4),
+				   &where) != SDM_OK) {
 		return sdm_err_set(err, SDM_ENOMEM, "domain '%s': no %lu MiB of "
-				   "free RAM below 4 GiB", d->name,
-				   DOM_PROTECTED_MEM_DEFAULT >> 20);
+				   "free RAM below 4 GiB", d->name, size >> 20);
+	}
 	if (rs_remove(free, where) != SDM_OK || add_hole(t, where.base,
 							 where.end) != SDM_OK)
 		return sdm_err_set(err, SDM_ENOSPC, "domain '%s': too many "
 				   "memory ranges", d->name);
-	*used_cpus |= 1ull << cpu;
-	d->cpus = 1ull << cpu;
 	d->mem[0] = (struct dom_mem){ 0, where.base, mr_size(where) };
 	d->nmem = 1;
 	t->n++;
 	return SDM_OK;
 }
 
-int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
-			 struct sdm_err *err)
+/* The table's holes and the RAM protected memory may come from. */
+static int plan_start(const struct sdm_handoff *ho, struct domain_table *t,
+		      struct range_set *free, struct range_set *ram,
+		      struct sdm_err *err)
 {
-	struct mem_range fs[256], rs[256];
-	struct range_set free, ram;
-	uint64_t used_cpus = 0;
-	int normal = -1, rc;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
-	rs_init(&free, fs, ARRAY_SIZE(fs));
-	rs_init(&ram, rs, ARRAY_SIZE(rs));
-	if (ram_set(ho, &ram) != SDM_OK || ram_set(ho, &free) != SDM_OK)
+	if (ram_set(ho, ram) != SDM_OK || ram_set(ho, free) != SDM_OK)
 		return sdm_err_set(err, SDM_ENOSPC, "memory map: too many ranges");
 	/* dommgr and device registers it owns are never a domain's. */
 	rc = add_hole(t, ho->dommgr_base, ho->dommgr_end);
@@ -129,14 +184,64 @@ int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
 	if (rc != SDM_OK)
 		return sdm_err_set(err, rc, "too many holes");
 	/* Protected memory never comes from dommgr or a module's image. */
-	rc = rs_remove(&free, (struct mem_range){ ho->dommgr_base,
-						  ho->dommgr_end });
+	rc = rs_remove(free, (struct mem_range){ ho->dommgr_base,
+						 ho->dommgr_end });
 	for (unsigned i = 0; rc == SDM_OK && i < ho->nmods; i++)
-		rc = rs_remove(&free, (struct mem_range){
+		rc = rs_remove(free, (struct mem_range){
 			ho->mods[i].base, ho->mods[i].base + ho->mods[i].size });
 	if (rc != SDM_OK)
 		return sdm_err_set(err, rc, "memory map: too many ranges");
+	return SDM_OK;
+}
 
+/* The normal domain: every CPU and all RAM nobody else has. */
+static int plan_normal(const struct sdm_handoff *ho, struct domain_table *t,
+		       const char *name, int module, uint64_t used_cpus,
+		       struct range_set *ram, struct sdm_err *err)
+{
+	struct domain *d = &t->d[t->n];
+
+	if (t->n >= DOM_MAX)
+		return sdm_err_set(err, SDM_ENOSPC, "more than %u domains",
+				   DOM_MAX);
+	memset(d, 0, sizeof(*d));
+	d->id = t->n;
+	d->kind = DOM_NORMAL;
+	d->module = module;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	for (unsigned i = 0; i < ho->platform.ncpus; i++) {
+		if (!(used_cpus & (1ull << i)))
+			d->cpus |= 1ull << i;
+	}
+	for (unsigned i = 0; i < t->nholes; i++) {
+		if (rs_remove(ram, t->holes[i]) != SDM_OK)
+			return sdm_err_set(err, SDM_ENOSPC, "memory map: too "
+					   "many ranges");
+	}
+	if (ram->n > DOM_MAX_MEM)
+		return sdm_err_set(err, SDM_ENOSPC, "normal domain: %u RAM "
+				   "ranges, more than %u", ram->n, DOM_MAX_MEM);
+	for (unsigned i = 0; i < ram->n; i++)
+		d->mem[i] = (struct dom_mem){ ram->r[i].base, ram->r[i].base,
+					      mr_size(ram->r[i]) };
+	d->nmem = ram->n;
+	t->n++;
+	return SDM_OK;
+}
+
+int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
+			 struct sdm_err *err)
+{
+	struct mem_range fs[256], rs[256];
+	struct range_set free, ram;
+	uint64_t used_cpus = 0;
+	int normal = -1, rc;
+
+	rs_init(&free, fs, ARRAY_SIZE(fs));
+	rs_init(&ram, rs, ARRAY_SIZE(rs));
+	rc = plan_start(ho, t, &free, &ram, err);
+	if (rc != SDM_OK)
+		return rc;
 	for (unsigned i = 0; i < ho->nmods; i++) {
 		if (ho->mods[i].kind == SDM_MOD_NORMAL) {
 			if (normal >= 0)
@@ -145,11 +250,18 @@ int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
 						   normal, i);
 			normal = (int)i;
 		} else if (ho->mods[i].kind == SDM_MOD_PROTECTED) {
+			char name[DOM_NAME_MAX];
+			struct dom_req r = { name, (int)i, 0, 0, 1, 0, NULL };
+
 			if (t->n + 1 >= DOM_MAX)
 				return sdm_err_set(err, SDM_ENOSPC, "more than "
 						   "%u protected domains",
 						   DOM_MAX - 1);
-			rc = plan_protected(ho, t, i, &used_cpus, &free, err);
+			if (!cmdline_get(ho->mods[i].cmdline,
+					 sizeof(ho->mods[i].cmdline), "name",
+					 name, sizeof(name)) || name[0] == '\0')
+				snprintf(name, sizeof(name), "prot%u", t->n);
+			rc = plan_protected(ho, t, &r, &used_cpus, &free, err);
 			if (rc != SDM_OK)
 				return rc;
 		}
@@ -157,32 +269,63 @@ int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
 	if (normal < 0)
 		return sdm_err_set(err, SDM_ENOENT, "no boot module named "
 				   "'normal' (the normal domain's kernel)");
+	return plan_normal(ho, t, "normal", normal, used_cpus, &ram, err);
+}
 
-	struct domain *d = &t->d[t->n];
+int domain_find_module(const struct sdm_handoff *ho, const char *name)
+{
+	char v[DOM_NAME_MAX];
 
-	memset(d, 0, sizeof(*d));
-	d->id = t->n;
-	d->kind = DOM_NORMAL;
-	d->module = normal;
-	snprintf(d->name, sizeof(d->name), "normal");
-	for (unsigned i = 0; i < ho->platform.ncpus; i++) {
-		if (!(used_cpus & (1ull << i)))
-			d->cpus |= 1ull << i;
+	for (unsigned i = 0; i < ho->nmods; i++) {
+		if (strncmp(ho->mods[i].name, name, sizeof(ho->mods[i].name)) == 0 ||
+		    (cmdline_get(ho->mods[i].cmdline, sizeof(ho->mods[i].cmdline),
+				 "name", v, sizeof(v)) &&
+		     strncmp(v, name, sizeof(v)) == 0))
+			return (int)i;
 	}
-	for (unsigned i = 0; i < t->nholes; i++) {
-		if (rs_remove(&ram, t->holes[i]) != SDM_OK)
-			return sdm_err_set(err, SDM_ENOSPC, "memory map: too "
-					   "many ranges");
+	return -1;
+}
+
+int domains_plan_policy(const struct sdm_handoff *ho,
+			const struct sdm_policy *p, struct domain_table *t,
+			struct sdm_err *err)
+{
+	struct mem_range fs[256], rs[256];
+	struct range_set free, ram;
+	uint64_t used_cpus = 0;
+	int rc, normal = -1, mod[SDM_POL_MAX_DOMAINS];
+
+	rs_init(&free, fs, ARRAY_SIZE(fs));
+	rs_init(&ram, rs, ARRAY_SIZE(rs));
+	rc = plan_start(ho, t, &free, &ram, err);
+	if (rc != SDM_OK)
+		return rc;
+	if (p->ndomains > DOM_MAX)
+		return sdm_err_set(err, SDM_ENOSPC, "policy: %u domains, dommgr "
+				   "runs at most %u", p->ndomains, DOM_MAX);
+	for (unsigned i = 0; i < p->ndomains; i++) {
+		const struct sdm_pol_domain *pd = &p->dom[i];
+
+		mod[i] = domain_find_module(ho, pd->images[0].module);
+		if (mod[i] < 0)
+			return sdm_err_set(err, SDM_ENOENT, "policy: domain '%s': "
+					   "no boot module '%s'", pd->name,
+					   pd->images[0].module);
+		if (pd->kind == SDM_POL_KIND_NORMAL) {
+			normal = (int)i;
+			continue;
+		}
+		struct dom_req r = { pd->name, mod[i], pd->mem_size, pd->mem_base,
+				     pd->cpu_count, pd->ncpu_ids, pd->cpu_ids };
+
+		rc = plan_protected(ho, t, &r, &used_cpus, &free, err);
+		if (rc != SDM_OK)
+			return rc;
 	}
-	if (ram.n > DOM_MAX_MEM)
-		return sdm_err_set(err, SDM_ENOSPC, "normal domain: %u RAM "
-				   "ranges, more than %u", ram.n, DOM_MAX_MEM);
-	for (unsigned i = 0; i < ram.n; i++)
-		d->mem[i] = (struct dom_mem){ ram.r[i].base, ram.r[i].base,
-					      mr_size(ram.r[i]) };
-	d->nmem = ram.n;
-	t->n++;
-	return SDM_OK;
+	if (normal < 0)
+		return sdm_err_set(err, SDM_ENOENT, "policy: no normal domain");
+	return plan_normal(ho, t, p->dom[normal].name, mod[normal], used_cpus,
+			   &ram, err);
 }
 
 static int map_identity(struct domain *d, const struct range_set *ram,

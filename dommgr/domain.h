@@ -24,6 +24,12 @@ struct dom_mem {
 	uint64_t gpa, hpa, size;
 };
 
+#define DOM_MAX_DEVS 8
+/* A PCI device of the domain: segment and source id (bus:dev.fn). */
+struct dom_dev {
+	uint16_t seg, sid;
+};
+
 struct domain {
 	unsigned id;
 	char name[DOM_NAME_MAX];
@@ -38,6 +44,11 @@ struct domain {
 	uint64_t exits[DOM_EXIT_REASONS];
 	uint64_t hypercalls;
 	uint64_t blocked_ipis;
+	uint64_t blocked_irqs; /* external interrupts dropped on its CPUs */
+	/* Protected domains: devices assigned to it (all others: normal's). */
+	unsigned ndevs;
+	struct dom_dev devs[DOM_MAX_DEVS];
+	uint64_t dma_faults; /* blocked DMA of its devices (dommgr/iommu.c) */
 	char stop_reason[96];
 };
 
@@ -55,6 +66,9 @@ struct domain_table {
 	 * memory, device registers dommgr owns). */
 	unsigned nholes;
 	struct mem_range holes[DOM_MAX + 16];
+	/* Every DMA requester is translated by VT-d with these domains'
+	 * tables (dommgr/iommu.c); false: DMA is not restricted. */
+	bool dma_protected;
 };
 
 /*
@@ -67,6 +81,19 @@ struct domain_table {
  */
 int domains_plan_default(const struct sdm_handoff *ho, struct domain_table *t,
 			 struct sdm_err *err);
+
+struct sdm_policy;
+/*
+ * The same from a verified policy: each protected domain with the memory
+ * (size, optional fixed base) and CPUs (count, or APIC IDs; never the boot
+ * CPU) it names, its image found by module name (first word of a module's
+ * command line, or its name=); the normal domain gets the rest.
+ */
+int domains_plan_policy(const struct sdm_handoff *ho,
+			const struct sdm_policy *p, struct domain_table *t,
+			struct sdm_err *err);
+/* The handoff module called name (first word or name=), or -1. */
+int domain_find_module(const struct sdm_handoff *ho, const char *name);
 
 /*
  * Build a domain's EPT from its pool: protected — its RAM only (WB);

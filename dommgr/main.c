@@ -12,9 +12,11 @@
 #include <sdm/power.h>
 #include "dommgr/core.h"
 #include "dommgr/dommgr.h"
+#include "dommgr/iommu.h"
 #include "dommgr/loader.h"
 #include "dommgr/measure.h"
 #include "dommgr/mm.h"
+#include "policy/policy_verify.h"
 
 void dommgr_main(const struct sdm_handoff *ho);
 
@@ -276,6 +278,24 @@ static void print_domains(void)
 	}
 }
 
+/* From the policy sinit verified, or the built-in default without one. */
+static int plan_domains(struct sdm_err *err)
+{
+	static struct sdm_policy pol;
+	const struct sdm_ho_measure *m = &handoff->measure;
+
+	if (m->policy_len == 0) {
+		pr_info("domains: built-in default (no policy)");
+		return domains_plan_default(handoff, &domains, err);
+	}
+	/* sinit verified the signature; dommgr reads its own copy. */
+	if (sdm_policy_parse_fields(mm_va(m->policy_pa), m->policy_len, &pol,
+				    err) != SDM_OK)
+		return err->code;
+	pr_info("domains: from the signed policy, version %lu", pol.version);
+	return domains_plan_policy(handoff, &pol, &domains, err);
+}
+
 static void emit_log(void *ctx, const char *line)
 {
 	pr_info("%s", line);
@@ -294,10 +314,12 @@ static void start_domains(const struct cpu_caps *caps)
 	    !caps->unrestricted || !caps->vpid) {
 		pr_err("domains not started: this CPU lacks VMX with EPT, VPID "
 		       "and unrestricted guest");
+		arch_dma_selftest(handoff, &domains); /* iommu-selftest= only */
 		dommgr_eventlog_print();
 		return;
 	}
-	if (domains_plan_default(handoff, &domains, &err) != SDM_OK ||
+	if (plan_domains(&err) != SDM_OK ||
+	    arch_dma_protect(handoff, &domains, &err) != SDM_OK ||
 	    arch_virt_init(handoff, &err) != SDM_OK) {
 		pr_err("domains not started: %s", err.msg);
 		return;
@@ -340,6 +362,7 @@ static void start_domains(const struct cpu_caps *caps)
 		running = false;
 		for (unsigned i = 0; i < domains.n; i++)
 			running |= domains.d[i].state == DOM_RUNNING;
+		arch_dma_poll_faults();
 		__asm__ volatile("pause" ::: "memory");
 	}
 	pr_info("no domain is running");

@@ -98,6 +98,12 @@ static int check_ranges(const struct sdm_handoff *ho, struct sdm_err *err)
 			      "event log (format %u, %u banks, %u of %u bytes at "
 			      "0x%lx) is not inside dommgr's region", m->evlog_format,
 			      m->nbanks, m->evlog_len, m->evlog_cap, m->evlog_pa);
+	if (m->policy_len != 0 &&
+	    (m->policy_pa < ho->dommgr_base ||
+	     !add_ok(m->policy_pa, m->policy_len, &end) || end > ho->dommgr_end))
+		return HO_ERR(err, SDM_ERANGE, "policy (%u bytes at 0x%lx) is not "
+			      "inside dommgr's region", m->policy_len,
+			      m->policy_pa);
 	return SDM_OK;
 }
 

@@ -157,6 +157,17 @@ void sinit_load_dommgr(struct sinit_state *st)
 	sinit_measure_handoff(st, &ho->measure,
 			      (void *)(uintptr_t)(plan.base + plan.evlog_off),
 			      plan.base + plan.evlog_off, DOMMGR_EVLOG_SIZE);
+	/* dommgr builds its domains from this copy, out of DMA's way. */
+	if (st->policy != NULL) {
+		if (st->policy_len > DOMMGR_POLICY_SIZE)
+			sinit_fatal(st, "policy: %u bytes, more than the %lu "
+				    "dommgr takes", st->policy_len,
+				    DOMMGR_POLICY_SIZE);
+		memcpy((void *)(uintptr_t)(plan.base + plan.policy_off),
+		       st->policy_blob, st->policy_len);
+		ho->measure.policy_pa = plan.base + plan.policy_off;
+		ho->measure.policy_len = st->policy_len;
+	}
 	if (st->mb.cmdline != NULL)
 		memcpy(ho->sinit_cmdline, st->mb.cmdline,
 		       strnlen(st->mb.cmdline, sizeof(ho->sinit_cmdline) - 1));

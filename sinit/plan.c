@@ -19,8 +19,9 @@ int dommgr_plan(const struct mb2_info *mb, struct mem_range sinit,
 	out->stack_off = out->heap_off + DOMMGR_HEAP_SIZE;
 	out->handoff_off = out->stack_off + DOMMGR_STACK_SIZE;
 	out->evlog_off = out->handoff_off + DOMMGR_HANDOFF_SIZE;
+	out->policy_off = out->evlog_off + DOMMGR_EVLOG_SIZE;
 	if (out->span > DOMMGR_MAX_SPAN ||
-	    !align_up(out->evlog_off + DOMMGR_EVLOG_SIZE, MIB(2), &out->size))
+	    !align_up(out->policy_off + DOMMGR_POLICY_SIZE, MIB(2), &out->size))
 		return sdm_err_set(err, SDM_ERANGE, "dommgr image of %lu bytes "
 				   "is larger than %lu", out->span,
 				   DOMMGR_MAX_SPAN);

@@ -16,12 +16,13 @@
 #define DOMMGR_STACK_SIZE KIB(64)
 #define DOMMGR_HANDOFF_SIZE KIB(8)
 #define DOMMGR_EVLOG_SIZE KIB(64) /* the TCG event log, after the handoff */
+#define DOMMGR_POLICY_SIZE KIB(16) /* the verified policy, after the log */
 
-/* dommgr's region: [image][heap][stack][handoff][event log], 2 MiB aligned. */
+/* dommgr's region: [image][heap][stack][handoff][event log][policy], 2 MiB aligned. */
 struct dommgr_plan {
 	uint64_t base, size; /* physical */
 	uint64_t span;       /* image bytes (page aligned) */
-	uint64_t heap_off, stack_off, handoff_off, evlog_off;
+	uint64_t heap_off, stack_off, handoff_off, evlog_off, policy_off;
 };
 
 /*

@@ -142,9 +142,10 @@ struct sdm_ho_measure {
 	uint16_t bank_alg[4], bank_size[4];
 	uint32_t launch_errors; /* bits of enum sdm_launch_error */
 	uint32_t tpm_ok;        /* 1: the TPM was started and measured into */
-	uint32_t pad;
+	uint32_t policy_len;    /* the verified policy blob, 0: none */
+	uint64_t policy_pa;     /* its copy in dommgr's region */
 };
-SDM_STATIC_ASSERT(sizeof(struct sdm_ho_measure) == 56, "handoff measure");
+SDM_STATIC_ASSERT(sizeof(struct sdm_ho_measure) == 64, "handoff measure");
 
 struct sdm_handoff {
 	uint32_t magic;   /* SDM_HANDOFF_MAGIC */
@@ -178,7 +179,7 @@ SDM_STATIC_ASSERT(__builtin_offsetof(struct sdm_handoff, sinit_base) == 32,
 		  "handoff header");
 SDM_STATIC_ASSERT(__builtin_offsetof(struct sdm_handoff, mmap) == 112,
 		  "handoff mmap offset");
-SDM_STATIC_ASSERT(sizeof(struct sdm_handoff) == 7056, "handoff size");
+SDM_STATIC_ASSERT(sizeof(struct sdm_handoff) == 7064, "handoff size");
 
 /*
  * Check a handoff received by dommgr: magic, version, size, counts within

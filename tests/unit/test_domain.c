@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "dommgr/domain.h"
+#include "policy/policy_format.h"
+#include "policy/policy_verify.h"
 
 static struct sdm_handoff ho;
 static struct domain_table t;
@@ -158,6 +160,51 @@ static void test_remap(void **state)
 	assert_int_equal(pa, 0xe2000);
 }
 
+static void test_policy_plan(void **state)
+{
+	static struct sdm_policy p;
+
+	memset(&p, 0, sizeof(p));
+	p.ndomains = 2;
+	strcpy(p.dom[0].name, "host");
+	p.dom[0].kind = SDM_POL_KIND_NORMAL;
+	p.dom[0].nimages = 1;
+	strcpy(p.dom[0].images[0].module, "normal");
+	strcpy(p.dom[1].name, "vault");
+	p.dom[1].kind = SDM_POL_KIND_PROTECTED;
+	p.dom[1].nimages = 1;
+	strcpy(p.dom[1].images[0].module, "vault");
+	p.dom[1].mem_size = 0x2000000;
+	p.dom[1].mem_base = 0x10000000;
+	p.dom[1].ncpu_ids = 1;
+	p.dom[1].cpu_count = 1;
+	p.dom[1].cpu_ids[0] = 1;
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_OK);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.d[0].name, "vault");
+	assert_int_equal(t.d[0].module, 2);
+	assert_int_equal(t.d[0].mem[0].hpa, 0x10000000);
+	assert_int_equal(t.d[0].mem[0].size, 0x2000000);
+	assert_int_equal(t.d[0].cpus, 2);
+	assert_string_equal(t.d[1].name, "host");
+	assert_int_equal(t.d[1].cpus, 1);
+
+	p.dom[1].cpu_ids[0] = 0;
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "APIC ID 0 is the boot CPU"));
+	p.dom[1].cpu_ids[0] = 7;
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_ENOENT);
+	assert_non_null(strstr(err.msg, "no CPU with APIC ID 7"));
+	p.dom[1].cpu_ids[0] = 1;
+	p.dom[1].mem_base = 0x1f000000; /* overlaps dommgr */
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_ENOMEM);
+	assert_non_null(strstr(err.msg, "is not free RAM"));
+	p.dom[1].mem_base = 0;
+	strcpy(p.dom[1].images[0].module, "absent");
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_ENOENT);
+	assert_non_null(strstr(err.msg, "no boot module 'absent'"));
+}
+
 static void test_errors(void **state)
 {
 	/* Two protected domains on a 2-CPU machine: no CPU for the second. */
@@ -189,6 +236,7 @@ int main(void)
 		cmocka_unit_test_setup(test_default_plan, setup),
 		cmocka_unit_test_setup(test_ept_never_maps_a_hole, setup),
 		cmocka_unit_test_setup(test_remap, setup),
+		cmocka_unit_test_setup(test_policy_plan, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 	};
 
