@@ -142,7 +142,7 @@ $(B)/bin/sdm: $(call objs,host,$(SDM_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS) $(POLICY
 # built for the host (plus the fake architecture) under ASan/UBSan.
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
-SAN_LIB_OBJS := $(call objs,san,$(LIB_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS) $(POLICY_SRCS) sinit/plan.c dommgr/banner.c dommgr/domain.c dommgr/loader.c $(wildcard dommgr/arch/fake/*.c) \
+SAN_LIB_OBJS := $(call objs,san,$(LIB_SRCS) $(TPM_SRCS) $(TPM_HOST_SRCS) $(POLICY_SRCS) sinit/plan.c dommgr/banner.c dommgr/domain.c dommgr/loader.c dommgr/iommu.c $(wildcard dommgr/arch/fake/*.c) \
 	$(filter-out %/main.c,$(wildcard tools/sdm/*.c)))
 # The freestanding formatter, renamed so it can be tested against libc's.
 $(B)/san/fmt_under_test.o: lib/freestanding/fmt.c

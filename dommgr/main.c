@@ -314,7 +314,7 @@ static void start_domains(const struct cpu_caps *caps)
 	    !caps->unrestricted || !caps->vpid) {
 		pr_err("domains not started: this CPU lacks VMX with EPT, VPID "
 		       "and unrestricted guest");
-		arch_dma_selftest(handoff, &domains); /* iommu-selftest= only */
+		arch_dma_selftest(handoff, &domains, plan_domains); /* iommu-selftest= */
 		dommgr_eventlog_print();
 		return;
 	}

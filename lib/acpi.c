@@ -32,7 +32,10 @@ enum {
 #define DMAR_DRHD_LEN 16u
 #define DMAR_RMRR 1     /* segment u16 @6, base u64 @8, limit u64 @16 */
 #define DMAR_RMRR_LEN 24u
+#define DMAR_ATSR 2     /* flags u8 @4, segment u16 @6 */
+#define DMAR_ATSR_LEN 8u
 #define DMAR_SCOPE_MIN 6u /* type u8, length u8, reserved u16, id, bus */
+#define DMAR_DRHD_SIZE_MASK 0x0fu /* byte 5 bits 3:0: 2^N register pages */
 
 /* TCG ACPI Specification, TPM2 table. */
 #define TPM2_CONTROL_AREA 40
@@ -319,12 +322,61 @@ int acpi_madt_hide_cpus(void *tbl, size_t len, const uint32_t *ids, unsigned n,
 	return SDM_OK;
 }
 
-/* Count the device scopes in [from, end) of DMAR structure idx. */
+/* Store one device scope at t[p] (length already checked) of structure idx. */
+static int dmar_scope(const uint8_t *t, unsigned idx, size_t p,
+		      struct acpi_info *info, struct sdm_err *err)
+{
+	unsigned len = t[p + 1], hops = (len - DMAR_SCOPE_MIN) / 2;
+	struct acpi_dmar_scope *sc;
+
+	if ((len - DMAR_SCOPE_MIN) % 2 != 0)
+		return sdm_err_set(err, SDM_EINVAL,
+				   "DMAR structure %u: device scope at offset %zu: path of %u bytes is not (device, function) pairs",
+				   idx, p, len - DMAR_SCOPE_MIN);
+	if (hops > ACPI_DMAR_MAX_PATH)
+		return sdm_err_set(err, SDM_ENOSPC,
+				   "DMAR structure %u: device scope at offset %zu: path of %u hops, more than %u (ACPI_DMAR_MAX_PATH)",
+				   idx, p, hops, ACPI_DMAR_MAX_PATH);
+	if (info->ndmar_scopes == ACPI_MAX_DMAR_SCOPES)
+		return sdm_err_set(err, SDM_ENOSPC,
+				   "DMAR structure %u: device scope at offset %zu: more than %u scopes (ACPI_MAX_DMAR_SCOPES)",
+				   idx, p, ACPI_MAX_DMAR_SCOPES);
+	sc = &info->dmar_scopes[info->ndmar_scopes];
+	memset(sc, 0, sizeof(*sc));
+	sc->type = t[p];
+	sc->enum_id = t[p + 4];
+	sc->start_bus = t[p + 5];
+	sc->npath = (uint8_t)hops;
+	for (unsigned h = 0; h < hops; h++) {
+		uint8_t dev = t[p + 6 + 2 * h], fn = t[p + 7 + 2 * h];
+
+		if (dev > 31 || fn > 7)
+			return sdm_err_set(err, SDM_EINVAL,
+					   "DMAR structure %u: device scope at offset %zu: hop %u names device %u function %u (at most 31, 7)",
+					   idx, p, h, dev, fn);
+		sc->path[h][0] = dev;
+		sc->path[h][1] = fn;
+	}
+	sc->sid_known = hops == 1;
+	if (sc->sid_known)
+		sc->sid = (uint16_t)(sc->start_bus << 8 | sc->path[0][0] << 3 |
+				     sc->path[0][1]);
+	info->ndmar_scopes++;
+	return SDM_OK;
+}
+
+/*
+ * Check and store the device scopes in [from, end) of DMAR structure idx;
+ * *first is the index of the first in info->dmar_scopes, *count how many.
+ */
 static int dmar_scopes(const uint8_t *t, unsigned idx, size_t from,
-		       size_t end, uint16_t *count, struct sdm_err *err)
+		       size_t end, struct acpi_info *info, uint16_t *first,
+		       uint16_t *count, struct sdm_err *err)
 {
 	uint16_t n = 0;
+	int rc;
 
+	*first = (uint16_t)info->ndmar_scopes;
 	for (size_t p = from; p < end; p += t[p + 1], n++) {
 		if (end - p < DMAR_SCOPE_MIN)
 			return sdm_err_set(err, SDM_EINVAL,
@@ -338,16 +390,20 @@ static int dmar_scopes(const uint8_t *t, unsigned idx, size_t from,
 			return sdm_err_set(err, SDM_EINVAL,
 					   "DMAR structure %u: device scope at offset %zu: length %u runs past the structure end (%zu)",
 					   idx, p, t[p + 1], end);
+		rc = dmar_scope(t, idx, p, info, err);
+		if (rc != SDM_OK)
+			return rc;
 	}
 	*count = n;
 	return SDM_OK;
 }
 
 static int dmar_add_drhd(const uint8_t *s, unsigned idx, size_t off,
-			 uint16_t nscopes, struct acpi_info *info,
-			 struct sdm_err *err)
+			 uint16_t first, uint16_t nscopes,
+			 struct acpi_info *info, struct sdm_err *err)
 {
 	uint64_t base = rd64(s + 8);
+	uint16_t seg = rd16(s + 6);
 	struct acpi_drhd *d;
 
 	if (info->ndrhd == ACPI_MAX_DRHD)
@@ -358,17 +414,78 @@ static int dmar_add_drhd(const uint8_t *s, unsigned idx, size_t off,
 		return sdm_err_set(err, SDM_EINVAL,
 				   "DMAR structure %u (DRHD) at offset %zu: register base 0x%llx not 4 KiB aligned",
 				   idx, off, (unsigned long long)base);
+	for (unsigned i = 0; i < info->ndrhd; i++) {
+		if (info->drhd[i].base == base)
+			return sdm_err_set(err, SDM_EINVAL,
+					   "DMAR structure %u (DRHD) at offset %zu: register base 0x%llx listed twice",
+					   idx, off, (unsigned long long)base);
+		if ((s[4] & ACPI_DRHD_INCLUDE_PCI_ALL) &&
+		    (info->drhd[i].flags & ACPI_DRHD_INCLUDE_PCI_ALL) &&
+		    info->drhd[i].segment == seg)
+			return sdm_err_set(err, SDM_EINVAL,
+					   "DMAR structure %u (DRHD) at offset %zu: a second INCLUDE_PCI_ALL unit for segment %u",
+					   idx, off, seg);
+	}
 	d = &info->drhd[info->ndrhd++];
 	d->base = base;
-	d->segment = rd16(s + 6);
+	d->segment = seg;
 	d->flags = s[4];
+	d->size_log2 = s[5] & DMAR_DRHD_SIZE_MASK;
 	d->nscopes = nscopes;
+	d->first_scope = first;
+	return SDM_OK;
+}
+
+static int dmar_add_rmrr(const uint8_t *s, unsigned idx, size_t off,
+			 uint16_t first, uint16_t nscopes,
+			 struct acpi_info *info, struct sdm_err *err)
+{
+	uint64_t base = rd64(s + 8), limit = rd64(s + 16);
+	struct acpi_rmrr *r;
+
+	if (info->nrmrr == ACPI_MAX_RMRR)
+		return sdm_err_set(err, SDM_ENOSPC,
+				   "DMAR structure %u at offset %zu: more than %u RMRRs (ACPI_MAX_RMRR)",
+				   idx, off, ACPI_MAX_RMRR);
+	if (!is_aligned(base, PAGE_SIZE) || limit < base ||
+	    limit == UINT64_MAX || !is_aligned(limit + 1, PAGE_SIZE))
+		return sdm_err_set(err, SDM_EINVAL,
+				   "DMAR structure %u (RMRR) at offset %zu: 0x%llx-0x%llx is not whole 4 KiB pages",
+				   idx, off, (unsigned long long)base,
+				   (unsigned long long)limit);
+	r = &info->rmrr[info->nrmrr++];
+	r->base = base;
+	r->limit = limit;
+	r->segment = rd16(s + 6);
+	r->nscopes = nscopes;
+	r->first_scope = first;
+	return SDM_OK;
+}
+
+static int dmar_add_atsr(const uint8_t *s, unsigned idx, size_t off,
+			 uint16_t first, uint16_t nscopes,
+			 struct acpi_info *info, struct sdm_err *err)
+{
+	struct acpi_atsr *a;
+
+	if (info->natsr == ACPI_MAX_ATSR)
+		return sdm_err_set(err, SDM_ENOSPC,
+				   "DMAR structure %u at offset %zu: more than %u ATSRs (ACPI_MAX_ATSR)",
+				   idx, off, ACPI_MAX_ATSR);
+	a = &info->atsr[info->natsr++];
+	a->flags = s[4];
+	a->segment = rd16(s + 6);
+	a->nscopes = nscopes;
+	a->first_scope = first;
 	return SDM_OK;
 }
 
 int acpi_parse_dmar(const void *tbl, size_t len, struct acpi_info *info,
 		    struct sdm_err *err)
 {
+	static const char *const names[] = { "DRHD", "RMRR", "ATSR" };
+	static const size_t fixed[] = { DMAR_DRHD_LEN, DMAR_RMRR_LEN,
+					 DMAR_ATSR_LEN };
 	const uint8_t *t = tbl;
 	size_t off = DMAR_STRUCTS;
 	unsigned idx = 0;
@@ -382,9 +499,10 @@ int acpi_parse_dmar(const void *tbl, size_t len, struct acpi_info *info,
 	info->dmar_flags = t[DMAR_FLAGS];
 	info->ndrhd = 0;
 	info->nrmrr = 0;
+	info->natsr = 0;
+	info->ndmar_scopes = 0;
 	for (; off < len; idx++) {
-		uint16_t type, slen, nscopes = 0;
-		size_t need;
+		uint16_t type, slen, first = 0, nscopes = 0;
 
 		if (len - off < 4)
 			return sdm_err_set(err, SDM_EINVAL,
@@ -400,23 +518,25 @@ int acpi_parse_dmar(const void *tbl, size_t len, struct acpi_info *info,
 			return sdm_err_set(err, SDM_EINVAL,
 					   "DMAR structure %u (type %u) at offset %zu: length %u runs past the table end (%zu)",
 					   idx, type, off, slen, len);
-		if (type == DMAR_DRHD || type == DMAR_RMRR) {
-			need = type == DMAR_DRHD ? DMAR_DRHD_LEN :
-						   DMAR_RMRR_LEN;
-			if (slen < need)
+		if (type <= DMAR_ATSR) {
+			if (slen < fixed[type])
 				return sdm_err_set(err, SDM_EINVAL,
 						   "DMAR structure %u (%s) at offset %zu: length %u < %zu",
-						   idx, type == DMAR_DRHD ? "DRHD" : "RMRR",
-						   off, slen, need);
-			rc = dmar_scopes(t, idx, off + need, off + slen,
-					 &nscopes, err);
+						   idx, names[type], off, slen,
+						   fixed[type]);
+			rc = dmar_scopes(t, idx, off + fixed[type], off + slen,
+					 info, &first, &nscopes, err);
 			if (rc != SDM_OK)
 				return rc;
-			if (type == DMAR_RMRR)
-				info->nrmrr++;
+			if (type == DMAR_DRHD)
+				rc = dmar_add_drhd(t + off, idx, off, first,
+						   nscopes, info, err);
+			else if (type == DMAR_RMRR)
+				rc = dmar_add_rmrr(t + off, idx, off, first,
+						   nscopes, info, err);
 			else
-				rc = dmar_add_drhd(t + off, idx, off, nscopes,
-						   info, err);
+				rc = dmar_add_atsr(t + off, idx, off, first,
+						   nscopes, info, err);
 			if (rc != SDM_OK)
 				return rc;
 		}

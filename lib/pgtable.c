@@ -2,6 +2,12 @@
 #include <sdm/pgtable.h>
 
 #define LEVELS 4
+#define SLPT_RW (SLPT_R | SLPT_W)
+
+static unsigned levels(const struct pt *pt)
+{
+	return pt->levels != 0 ? pt->levels : LEVELS;
+}
 
 static unsigned index_of(uint64_t va, unsigned level)
 {
@@ -16,7 +22,14 @@ static uint64_t level_size(unsigned level)
 
 static bool present(const struct pt *pt, uint64_t e)
 {
-	return pt->kind == PT_EPT ? (e & EPT_RWX) != 0 : (e & PTE_P) != 0;
+	switch (pt->kind) {
+	case PT_EPT:
+		return (e & EPT_RWX) != 0;
+	case PT_VTD:
+		return (e & SLPT_RW) != 0;
+	default:
+		return (e & PTE_P) != 0;
+	}
 }
 
 static bool va_ok(const struct pt *pt, uint64_t va)
@@ -25,6 +38,8 @@ static bool va_ok(const struct pt *pt, uint64_t va)
 
 	if (pt->kind == PT_EPT)
 		return (va >> 48) == 0;
+	if (pt->kind == PT_VTD)
+		return (va >> (12 + 9 * levels(pt))) == 0;
 	return top == 0 || top == 0x1ffff;
 }
 
@@ -49,7 +64,20 @@ int pt_init(struct pt *pt, struct pt_pool *pool, enum pt_kind kind,
 	pt->pool = pool;
 	pt->kind = kind;
 	pt->nx_ok = nx_ok;
+	pt->levels = LEVELS;
 	return alloc_table(pt, &pt->root_pa, err);
+}
+
+int pt_init_vtd(struct pt *pt, struct pt_pool *pool, unsigned nlevels,
+		struct sdm_err *err)
+{
+	if (nlevels != 3 && nlevels != 4)
+		return sdm_err_set(err, SDM_EINVAL, "VT-d second-level tables "
+				   "with %u levels (3 or 4 exist)", nlevels);
+	int rc = pt_init(pt, pool, PT_VTD, false, err);
+
+	pt->levels = nlevels;
+	return rc;
 }
 
 /* Map one page at level leaf: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB. */
@@ -58,7 +86,7 @@ static int map_one(struct pt *pt, uint64_t va, uint64_t pa, unsigned leaf,
 {
 	uint64_t table_pa = pt->root_pa;
 
-	for (unsigned level = LEVELS - 1; level > leaf; level--) {
+	for (unsigned level = levels(pt) - 1; level > leaf; level--) {
 		uint64_t *t = pt->pool->table(pt->pool->ctx, table_pa);
 		uint64_t *e = &t[index_of(va, level)];
 
@@ -74,7 +102,9 @@ static int map_one(struct pt *pt, uint64_t va, uint64_t pa, unsigned leaf,
 			if (rc != SDM_OK)
 				return rc;
 			/* Intermediate entries grant all; leaves restrict. */
-			*e = next | (pt->kind == PT_EPT ? EPT_RWX : PTE_P | PTE_W);
+			*e = next | (pt->kind == PT_EPT   ? EPT_RWX :
+				     pt->kind == PT_VTD ? SLPT_RW :
+							  PTE_P | PTE_W);
 		}
 		table_pa = *e & PTE_ADDR_MASK;
 	}
@@ -109,6 +139,11 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t len,
 		if (!pt->nx_ok)
 			flags &= ~PTE_NX;
 		flags &= PTE_W | PTE_NX | PTE_G;
+	} else if (pt->kind == PT_VTD) {
+		flags &= SLPT_RW | SLPT_SNP;
+		if (!(flags & SLPT_RW))
+			return sdm_err_set(err, SDM_EINVAL, "map 0x%lx: no "
+					   "access rights", va);
 	} else {
 		flags &= EPT_RWX | EPT_MT(7) | EPT_IGNORE_PAT;
 		if (!(flags & EPT_R) && (flags & EPT_W))
@@ -146,11 +181,11 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t len,
 static bool walk(const struct pt *pt, uint64_t va, uint64_t *pa,
 		 uint64_t *flags, uint64_t *size)
 {
-	uint64_t table_pa = pt->root_pa, eff = PTE_W;
+	uint64_t table_pa = pt->root_pa, eff = PTE_W, rw = SLPT_RW;
 
 	if (!va_ok(pt, va))
 		return false;
-	for (int level = LEVELS - 1; level >= 0; level--) {
+	for (int level = (int)levels(pt) - 1; level >= 0; level--) {
 		const uint64_t *t = pt->pool->table(pt->pool->ctx, table_pa);
 		uint64_t e = t[index_of(va, (unsigned)level)];
 
@@ -161,12 +196,15 @@ static bool walk(const struct pt *pt, uint64_t va, uint64_t *pa,
 				eff &= ~PTE_W;
 			eff |= e & PTE_NX;
 		}
+		rw &= e;
 		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
 			uint64_t sz = level_size((unsigned)level);
 
 			*pa = (e & PTE_ADDR_MASK & ~(sz - 1)) | (va & (sz - 1));
 			if (pt->kind == PT_X86)
 				*flags = eff | (e & PTE_G);
+			else if (pt->kind == PT_VTD)
+				*flags = (rw & SLPT_RW) | (e & SLPT_SNP);
 			else
 				*flags = e & (EPT_RWX | EPT_MT(7) | EPT_IGNORE_PAT);
 			*size = sz;

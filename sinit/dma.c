@@ -44,8 +44,21 @@ static void clflush_range(void *ctx, const volatile void *p, size_t len)
 	__asm__ volatile("mfence" ::: "memory");
 }
 
-int sinit_dma_protect(const struct acpi_info *acpi, struct sinit_dma *out,
-		      struct sdm_err *err)
+/* Does [base, end) overlap RAM (type 1) of the boot memory map? */
+static bool in_ram(const struct mb2_info *mb, uint64_t base, uint64_t end)
+{
+	for (unsigned i = 0; i < mb->nmmap && i < MB2_MAX_MMAP; i++) {
+		const struct mb2_mmap_entry *e = &mb->mmap[i];
+
+		if (e->type == MB2_MEM_AVAILABLE && base < e->base + e->len &&
+		    e->base < end)
+			return true;
+	}
+	return false;
+}
+
+int sinit_dma_protect(const struct acpi_info *acpi, const struct mb2_info *mb,
+		      struct sinit_dma *out, struct sdm_err *err)
 {
 	uint64_t root = (uint64_t)(uintptr_t)deny_root;
 
@@ -69,6 +82,10 @@ int sinit_dma_protect(const struct acpi_info *acpi, struct sinit_dma *out,
 					   "registers 0x%lx-0x%lx are above 4 GiB, "
 					   "out of sinit's reach", i, d->base,
 					   d->base + size);
+		if (in_ram(mb, d->base, end))
+			return sdm_err_set(err, SDM_EINVAL, "VT-d unit %u: registers "
+					   "0x%lx-0x%lx lie in RAM of the memory "
+					   "map", i, d->base, end);
 		u.io = (struct vtd_io){ rd32, rd64, wr32, wr64, clflush_range,
 					(void *)(uintptr_t)d->base };
 		rc = vtd_probe(&u, err);

@@ -8,6 +8,7 @@
 #include <sdm/cmdline.h>
 #include <sdm/log.h>
 #include <sdm/power.h>
+#include "sinit/dma.h"
 #include "sinit/sinit.h"
 
 static struct sinit_state state;
@@ -126,6 +127,11 @@ void sinit_main(uint32_t magic, uint32_t mbi_pa)
 		pr_warn("CPU has no NX bit: W^X is enforced for writes only");
 
 	sinit_platform(st);
+	/* Before anything is verified, measured or copied: DMA blocked. */
+	struct sinit_dma dma;
+
+	if (sinit_dma_protect(&st->acpi, &st->mb, &dma, &err) != SDM_OK)
+		sinit_fatal(st, "DMA protection: %s", err.msg);
 	sinit_policy_load(st);
 	sinit_load_dommgr(st);
 }

@@ -48,6 +48,10 @@ typedef const void *(*acpi_map_fn)(void *ctx, uint64_t pa, uint64_t len);
 #define ACPI_MAX_CPUS 64
 #define ACPI_MAX_IOAPICS 8
 #define ACPI_MAX_DRHD 8
+#define ACPI_MAX_RMRR 16
+#define ACPI_MAX_ATSR 8
+#define ACPI_MAX_DMAR_SCOPES 128 /* device scopes of all DMAR structures */
+#define ACPI_DMAR_MAX_PATH 8     /* (device, function) hops of one scope */
 #define ACPI_MAX_TABLES 64
 #define ACPI_MAX_TABLE_LEN (4u * 1024 * 1024)
 
@@ -59,11 +63,56 @@ struct acpi_cpu {
 	bool x2apic;         /* from a type 9 entry */
 };
 
+/* VT-d spec 8.3.1: device scope entry types. */
+enum acpi_dmar_scope_type {
+	ACPI_DMAR_SCOPE_ENDPOINT = 1,  /* PCI endpoint device */
+	ACPI_DMAR_SCOPE_BRIDGE = 2,    /* PCI sub-hierarchy (a bridge and below) */
+	ACPI_DMAR_SCOPE_IOAPIC = 3,
+	ACPI_DMAR_SCOPE_HPET = 4,      /* MSI-capable HPET */
+	ACPI_DMAR_SCOPE_NAMESPACE = 5, /* ACPI namespace device */
+};
+
+/*
+ * One device scope (8.3.1): the device is reached from start_bus through
+ * path[0..npath-1], each hop a (device, function) on the bus the previous
+ * hop's bridge leads to. With one hop the source id (bus << 8 | dev << 3
+ * | fn) follows from the table alone (sid_known); longer paths need the
+ * bridges' secondary bus numbers from PCI configuration space.
+ */
+struct acpi_dmar_scope {
+	uint8_t type;      /* enum acpi_dmar_scope_type (others kept, unused) */
+	uint8_t enum_id;   /* I/O APIC ID, HPET number, ACPI device number */
+	uint8_t start_bus;
+	uint8_t npath;
+	uint8_t path[ACPI_DMAR_MAX_PATH][2]; /* [hop][0] device, [hop][1] function */
+	bool sid_known;
+	uint16_t sid;
+};
+
+#define ACPI_DRHD_INCLUDE_PCI_ALL (1u << 0)
+
+/* 8.3 DMA remapping hardware unit definition. */
 struct acpi_drhd {
 	uint64_t base;    /* register base address */
 	uint16_t segment;
 	uint8_t flags;    /* bit 0: INCLUDE_PCI_ALL */
-	uint16_t nscopes; /* device scope entries (counted, not stored) */
+	uint8_t size_log2; /* register set is 2^size_log2 4 KiB pages (byte 5) */
+	uint16_t nscopes; /* device scopes: dmar_scopes[first_scope ...] */
+	uint16_t first_scope;
+};
+
+/* 8.4 reserved memory region reporting: [base, limit], limit inclusive. */
+struct acpi_rmrr {
+	uint64_t base, limit;
+	uint16_t segment;
+	uint16_t nscopes, first_scope;
+};
+
+/* 8.5 root port ATS capability reporting. */
+struct acpi_atsr {
+	uint8_t flags;    /* bit 0: ALL_PORTS */
+	uint16_t segment;
+	uint16_t nscopes, first_scope;
 };
 
 enum acpi_tpm_start {
@@ -98,6 +147,11 @@ struct acpi_info {
 	unsigned ndrhd;
 	struct acpi_drhd drhd[ACPI_MAX_DRHD];
 	unsigned nrmrr;
+	struct acpi_rmrr rmrr[ACPI_MAX_RMRR];
+	unsigned natsr;
+	struct acpi_atsr atsr[ACPI_MAX_ATSR];
+	unsigned ndmar_scopes;
+	struct acpi_dmar_scope dmar_scopes[ACPI_MAX_DMAR_SCOPES];
 
 	/* TPM2 table (TCG ACPI Specification, section 7) */
 	uint64_t tpm2_control_pa;
@@ -131,7 +185,11 @@ int acpi_rsdp_check(const void *p, size_t avail, struct sdm_err *err);
  * Parse a MADT / DMAR / TPM2 / FADT table of len bytes into info. Every
  * read stays within len; the header's own length and checksum are not
  * looked at again (acpi_table_check does that). The MADT must list at least
- * one usable CPU and no APIC ID twice.
+ * one usable CPU and no APIC ID twice. The DMAR keeps its DRHDs, RMRRs and
+ * ATSRs with their device scopes; other structure types are skipped. A
+ * DRHD base not 4 KiB aligned or listed twice, a second INCLUDE_PCI_ALL
+ * unit for a segment, an RMRR that is not whole 4 KiB pages, a scope path
+ * of odd length or with a device > 31 or function > 7 are errors.
  */
 int acpi_parse_madt(const void *tbl, size_t len, struct acpi_info *info,
 		    struct sdm_err *err);

@@ -10,7 +10,11 @@
  *
  * Seeds (tests/fuzz/corpus/acpi/) are written by the unit test:
  * "build/unit/test_acpi --write-seeds tests/fuzz/corpus/acpi". Its memory
- * images use the same base address as FUZZ_BASE.
+ * images use the same base address as FUZZ_BASE. dmar_full.bin (DRHDs
+ * with scopes, RMRR, ATSR) comes from "build/unit/test_dmar --write-seeds".
+ * A DMAR that parses must hold together: counts within their arrays,
+ * every structure's scopes within the scope list, RMRRs whole pages,
+ * paths of valid (device, function) hops; anything else aborts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,6 +68,51 @@ static const void *low_map(void *ctx, uint64_t pa, uint64_t len)
 	return low_mem + pa;
 }
 
+static bool scopes_ok(const struct acpi_info *a, unsigned first, unsigned n)
+{
+	return first <= a->ndmar_scopes && n <= a->ndmar_scopes - first;
+}
+
+static void check_dmar(const struct acpi_info *a)
+{
+	if (a->ndrhd > ACPI_MAX_DRHD || a->nrmrr > ACPI_MAX_RMRR ||
+	    a->natsr > ACPI_MAX_ATSR || a->ndmar_scopes > ACPI_MAX_DMAR_SCOPES)
+		abort();
+	for (unsigned i = 0; i < a->ndrhd; i++) {
+		if ((a->drhd[i].base & 0xfff) != 0 || a->drhd[i].size_log2 > 15 ||
+		    !scopes_ok(a, a->drhd[i].first_scope, a->drhd[i].nscopes))
+			abort();
+		for (unsigned k = 0; k < i; k++) {
+			if (a->drhd[k].base == a->drhd[i].base)
+				abort();
+		}
+	}
+	for (unsigned i = 0; i < a->nrmrr; i++) {
+		if ((a->rmrr[i].base & 0xfff) != 0 || a->rmrr[i].limit < a->rmrr[i].base ||
+		    ((a->rmrr[i].limit + 1) & 0xfff) != 0 ||
+		    !scopes_ok(a, a->rmrr[i].first_scope, a->rmrr[i].nscopes))
+			abort();
+	}
+	for (unsigned i = 0; i < a->natsr; i++) {
+		if (!scopes_ok(a, a->atsr[i].first_scope, a->atsr[i].nscopes))
+			abort();
+	}
+	for (unsigned i = 0; i < a->ndmar_scopes; i++) {
+		const struct acpi_dmar_scope *sc = &a->dmar_scopes[i];
+
+		if (sc->npath > ACPI_DMAR_MAX_PATH ||
+		    (sc->sid_known && (sc->npath != 1 ||
+				       sc->sid != (sc->start_bus << 8 |
+						   sc->path[0][0] << 3 |
+						   sc->path[0][1]))))
+			abort();
+		for (unsigned h = 0; h < sc->npath; h++) {
+			if (sc->path[h][0] > 31 || sc->path[h][1] > 7)
+				abort();
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -78,7 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	acpi_rsdp_check(data, size, &err);
 	acpi_table_check(data, size, NULL, &err);
 	acpi_parse_madt(data, size, &info, &err);
-	acpi_parse_dmar(data, size, &info, &err);
+	if (acpi_parse_dmar(data, size, &info, &err) == 0)
+		check_dmar(&info);
 	acpi_parse_tpm2(data, size, &info, &err);
 	acpi_parse_fadt(data, size, &info, &err);
 	acpi_parse_s5(data, size, &info, &err);

@@ -30,6 +30,7 @@ SDM_STATIC_ASSERT(sizeof(struct guest_regs) == GR_SIZE, "regs.h");
 #define MSR_X2APIC_ICR 0x830
 
 /* Controls (SDM vol. 3, 25.6 and 25.7-25.8). */
+#define PIN_EXT_INT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_USE_IO_BITMAPS (1u << 25)
@@ -42,6 +43,7 @@ SDM_STATIC_ASSERT(sizeof(struct guest_regs) == GR_SIZE, "regs.h");
 #define PROC2_INVPCID (1u << 12)
 #define PROC2_XSAVES (1u << 20)
 #define EXIT_HOST_64 (1u << 9)
+#define EXIT_ACK_INTR (1u << 15)
 #define EXIT_SAVE_PAT (1u << 18)
 #define EXIT_LOAD_PAT (1u << 19)
 #define EXIT_SAVE_EFER (1u << 20)
@@ -52,7 +54,8 @@ SDM_STATIC_ASSERT(sizeof(struct guest_regs) == GR_SIZE, "regs.h");
 
 /* Basic exit reasons (SDM vol. 3, appendix C). */
 enum {
-	EXIT_EXCEPTION_NMI = 0, EXIT_TRIPLE_FAULT = 2, EXIT_INIT = 3,
+	EXIT_EXCEPTION_NMI = 0, EXIT_EXT_INT = 1, EXIT_TRIPLE_FAULT = 2,
+	EXIT_INIT = 3,
 	EXIT_SIPI = 4, EXIT_TASK_SWITCH = 9, EXIT_CPUID = 10,
 	EXIT_GETSEC = 11, EXIT_HLT = 12, EXIT_INVD = 13, EXIT_VMCALL = 18,
 	EXIT_VMCLEAR = 19, EXIT_VMXON = 27, EXIT_CR_ACCESS = 28,
@@ -69,6 +72,9 @@ enum {
 #define VEC_UD 6
 #define VEC_GP 13
 #define ACTIVITY_HLT 1
+#define APIC_BASE_X2APIC (1u << 10) /* IA32_APIC_BASE.EXTD */
+#define MSR_X2APIC_EOI 0x80b
+#define XAPIC_EOI 0xb0
 
 const struct vmcs_field_desc vmcs_field_table[] = {
 #define VMCS_DESC(name, enc) { enc, #name },
@@ -80,6 +86,7 @@ const unsigned vmcs_field_count = ARRAY_SIZE(vmcs_field_table);
 static uint8_t *io_bitmap_normal, *io_bitmap_protected, *msr_bitmap;
 static uint64_t io_normal_pa, io_protected_pa, msr_bitmap_pa;
 static uint16_t pm1a_cnt, pm1b_cnt;
+static uint64_t lapic_eoi_pa; /* xAPIC EOI register */
 static uint8_t s5_typ;
 static bool s5_known;
 static uint64_t vmxon_pa[SDM_HO_MAX_CPUS];
@@ -260,6 +267,7 @@ int arch_virt_init(const struct sdm_handoff *ho, struct sdm_err *err)
 	io_intercept(io_bitmap_normal, 0xf4, 4);   /* QEMU isa-debug-exit */
 	io_intercept(io_bitmap_normal, 0x2f8, 8);  /* COM2: TPM bridge */
 	pm1a_cnt = (uint16_t)ho->platform.pm1a_cnt_port;
+	lapic_eoi_pa = ho->platform.lapic_base + XAPIC_EOI;
 	pm1b_cnt = (uint16_t)ho->platform.pm1b_cnt_port;
 	s5_known = ho->platform.s5_valid;
 	s5_typ = ho->platform.s5_slp_typa;
@@ -438,7 +446,9 @@ static int controls(struct vcpu *v, struct domain *d, struct sdm_err *err)
 	rc = ctl_adjust("pin-based",
 			true_ctls ? MSR_IA32_VMX_TRUE_PINBASED
 				  : MSR_IA32_VMX_PINBASED_CTLS,
-			d->kind == DOM_PROTECTED ? PIN_NMI_EXITING : 0, &pin, err);
+			d->kind == DOM_PROTECTED ?
+				PIN_NMI_EXITING | PIN_EXT_INT_EXITING : 0,
+			&pin, err);
 	if (rc == SDM_OK)
 		rc = ctl_adjust("processor-based",
 				true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED
@@ -458,7 +468,8 @@ static int controls(struct vcpu *v, struct domain *d, struct sdm_err *err)
 				true_ctls ? MSR_IA32_VMX_TRUE_EXIT
 					  : MSR_IA32_VMX_EXIT_CTLS,
 				EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-					EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+					EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+					(d->kind == DOM_PROTECTED ? EXIT_ACK_INTR : 0),
 				&ex, err);
 	if (rc == SDM_OK)
 		rc = ctl_adjust("VM-entry",
@@ -963,6 +974,21 @@ static int handle_exit(struct vcpu *v, unsigned reason)
 		pr_warn("domain '%s': INIT signal ignored", d->name);
 		return RESUME;
 	case EXIT_SIPI:
+		return RESUME;
+	case EXIT_EXT_INT:
+		/*
+		 * An interrupt on a protected CPU (a device's MSI or I/O APIC
+		 * message, sent by the normal domain's devices): acknowledged
+		 * on exit, ended here, never delivered (docs/dma-protection.md).
+		 */
+		if (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC)
+			wrmsr(MSR_X2APIC_EOI, 0);
+		else
+			mmio_write32(lapic_eoi_pa, 0);
+		if (d->blocked_irqs++ < 4)
+			pr_warn("domain '%s': interrupt vector %u blocked (no "
+				"external interrupt reaches a protected domain)",
+				d->name, vmcs_read32(EXIT_INTR_INFO) & 0xff);
 		return RESUME;
 	case EXIT_EXCEPTION_NMI:
 		if (dommgr_stopping) {
