@@ -209,10 +209,19 @@ static int plan_normal(const struct sdm_handoff *ho, struct domain_table *t,
 	d->kind = DOM_NORMAL;
 	d->module = module;
 	snprintf(d->name, sizeof(d->name), "%s", name);
+	/*
+	 * The boot CPU only: dommgr does not yet virtualise INIT/SIPI for a
+	 * multi-CPU normal domain, so CPUs no protected domain has stay
+	 * unstarted, hidden from its MADT and out of reach of its IPIs.
+	 */
 	for (unsigned i = 0; i < ho->platform.ncpus; i++) {
-		if (!(used_cpus & (1ull << i)))
+		if (ho->platform.apic_ids[i] == ho->platform.bsp_apic_id &&
+		    !(used_cpus & (1ull << i)))
 			d->cpus |= 1ull << i;
 	}
+	if (d->cpus == 0)
+		return sdm_err_set(err, SDM_EINVAL, "domain '%s': the boot CPU "
+				   "is not left for it", name);
 	for (unsigned i = 0; i < t->nholes; i++) {
 		if (rs_remove(ram, t->holes[i]) != SDM_OK)
 			return sdm_err_set(err, SDM_ENOSPC, "memory map: too "

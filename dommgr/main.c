@@ -222,12 +222,16 @@ static int hide_protected_cpus(struct sdm_err *err)
 	if (copy == 0 || src == NULL || domains.nremap == ARRAY_SIZE(domains.remap))
 		return sdm_err_set(err, SDM_ENOMEM, "no room for the MADT copy");
 	memcpy(mm_va(copy), src, last - first);
+	/* Every CPU that is not the normal domain's. */
+	const struct domain *nd = NULL;
+
 	for (unsigned i = 0; i < domains.n; i++) {
-		for (unsigned c = 0; c < handoff->platform.ncpus; c++) {
-			if (domains.d[i].kind == DOM_PROTECTED &&
-			    (domains.d[i].cpus & (1ull << c)))
-				ids[n++] = handoff->platform.apic_ids[c];
-		}
+		if (domains.d[i].kind == DOM_NORMAL)
+			nd = &domains.d[i];
+	}
+	for (unsigned c = 0; c < handoff->platform.ncpus; c++) {
+		if (nd == NULL || !(nd->cpus & (1ull << c)))
+			ids[n++] = handoff->platform.apic_ids[c];
 	}
 	int rc = acpi_madt_hide_cpus((uint8_t *)mm_va(copy) + (pa - first), len,
 				     ids, n, &hidden, err);
@@ -236,8 +240,8 @@ static int hide_protected_cpus(struct sdm_err *err)
 		return rc;
 	domains.remap[domains.nremap++] = (struct dom_remap){ first, copy,
 							      last - first };
-	pr_info("normal domain: its MADT copy hides %u CPU(s) of protected "
-		"domains", hidden);
+	pr_info("normal domain: its MADT copy hides %u CPU(s) it does not own",
+		hidden);
 	return SDM_OK;
 }
 
@@ -320,8 +324,13 @@ static void start_domains(const struct cpu_caps *caps)
 	}
 	if (plan_domains(&err) != SDM_OK ||
 	    arch_dma_protect(handoff, &domains, &err) != SDM_OK ||
+	    dommgr_measure_fact(domains.dma_protected
+					? "DMA protection: on (VT-d tables per domain)"
+					: "DMA protection: OFF (no IOMMU; "
+					  "dma=allow-unprotected)", &err) != SDM_OK ||
 	    arch_virt_init(handoff, &err) != SDM_OK) {
 		pr_err("domains not started: %s", err.msg);
+		dommgr_eventlog_print();
 		return;
 	}
 	print_domains();

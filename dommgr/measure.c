@@ -86,6 +86,14 @@ int dommgr_measure_domain(const struct domain *d, const void *image,
 		      text, err);
 }
 
+int dommgr_measure_fact(const char *text, struct sdm_err *err)
+{
+	if (!measuring)
+		return SDM_OK;
+	return extend(20, EVLOG_EV_EVENT_TAG, text, strnlen(text, 200), text,
+		      err);
+}
+
 void dommgr_eventlog_print(void)
 {
 	uint8_t h[CRYPTO_SHA256_LEN];

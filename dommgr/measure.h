@@ -8,6 +8,8 @@ int dommgr_measure_init(const struct sdm_handoff *ho, struct sdm_err *err);
 /* Extend PCR 20 at locality 2 with the domain's image and configuration. */
 int dommgr_measure_domain(const struct domain *d, const void *image,
 			  size_t len, struct sdm_err *err);
+/* Extend PCR 20 with a fact in words (e.g. whether DMA is restricted). */
+int dommgr_measure_fact(const char *text, struct sdm_err *err);
 /* Print the event log on the console (hex), for the harness and the demo. */
 void dommgr_eventlog_print(void);
 

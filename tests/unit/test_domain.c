@@ -142,6 +142,16 @@ static void test_ept_never_maps_a_hole(void **state)
 	assert_false(domain_gpa_to_hpa(n, 0x1e600000, 8, &hpa));
 }
 
+static void test_normal_gets_the_boot_cpu_only(void **state)
+{
+	ho.platform.ncpus = 4;
+	for (unsigned i = 0; i < 4; i++)
+		ho.platform.apic_ids[i] = i;
+	assert_int_equal(domains_plan_default(&ho, &t, &err), SDM_OK);
+	assert_int_equal(t.d[0].cpus, 1u << 3); /* protected: the highest */
+	assert_int_equal(t.d[1].cpus, 1u << 0); /* normal: the boot CPU */
+}
+
 static void test_remap(void **state)
 {
 	uint64_t pa, fl;
@@ -235,6 +245,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_default_plan, setup),
 		cmocka_unit_test_setup(test_ept_never_maps_a_hole, setup),
+		cmocka_unit_test_setup(test_normal_gets_the_boot_cpu_only, setup),
 		cmocka_unit_test_setup(test_remap, setup),
 		cmocka_unit_test_setup(test_policy_plan, setup),
 		cmocka_unit_test_setup(test_errors, setup),
