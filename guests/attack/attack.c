@@ -161,6 +161,21 @@ static void attack_apic_relocate(void)
 	say("NOT BLOCKED: APIC base now", rdmsr64(0x1b), ~0ull);
 }
 
+/*
+ * MSR writes the hardware itself refuses: the x2APIC ICR while the APIC is
+ * in xAPIC mode. dommgr intercepts this MSR; the write must fault in the
+ * guest (#GP), not in dommgr.
+ */
+static void attack_msr_fault(void)
+{
+	/* A fixed IPI to itself (APIC 0), so that dommgr's IPI filter lets
+	 * it through to the WRMSR. */
+	say("writing the x2APIC ICR in xAPIC mode", ~0ull, ~0ull);
+	g_recover_at = (uint32_t)(uintptr_t)recover_point;
+	wrmsr64(0x830, 0x40);
+	say("NOT BLOCKED: the write did not fault", ~0ull, ~0ull);
+}
+
 static void attack_vmx(void)
 {
 	uint32_t a, b, c, d;
@@ -293,6 +308,8 @@ void guest_main(uint32_t magic, uint32_t info)
 		attack_register_page(0xfed44000u, "reading TPM locality 4 at");
 	else if (eq(name, "map-iommu"))
 		attack_register_page(0xfed90000u, "reading the IOMMU registers at");
+	else if (eq(name, "msr-fault"))
+		attack_msr_fault();
 	else if (eq(name, "vmx"))
 		attack_vmx();
 	else if (eq(name, "hypercall"))

@@ -4,6 +4,7 @@
 #include <sdm/log.h>
 #include <sdm/power.h>
 #include "dommgr/arch.h"
+#include "dommgr/arch/x86/vmx.h"
 
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10
@@ -32,7 +33,7 @@ struct exc_frame {
 SDM_STATIC_ASSERT(sizeof(struct exc_frame) == 22 * 8, "entry.S frame");
 
 extern const uint64_t isr_table[32];
-int x86_exception(const struct exc_frame *f);
+int x86_exception(struct exc_frame *f);
 
 /* One GDT, TSS and set of IST stacks per CPU; one IDT for all. */
 static struct percpu_desc {
@@ -114,7 +115,31 @@ static const char *const exc_names[32] = {
 	"#CP control protection",
 };
 
-int x86_exception(const struct exc_frame *f)
+extern const char wrmsr_safe_insn[], wrmsr_safe_fixup[];
+
+/*
+ * WRMSR of a value that came from a guest: the CPU, not dommgr, decides
+ * whether it is valid. A #GP here resumes at the fixup and returns false
+ * (the caller gives the guest its #GP) instead of stopping the machine.
+ */
+__attribute__((noinline)) bool wrmsr_safe(uint32_t msr, uint64_t v)
+{
+	uint32_t fault;
+
+	__asm__ volatile(".globl wrmsr_safe_insn\n"
+			 "wrmsr_safe_insn: wrmsr\n\t"
+			 "xorl %0, %0\n\t"
+			 "jmp 1f\n"
+			 ".globl wrmsr_safe_fixup\n"
+			 "wrmsr_safe_fixup: movl $1, %0\n"
+			 "1:"
+			 : "=&r"(fault)
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+	return fault == 0;
+}
+
+int x86_exception(struct exc_frame *f)
 {
 	unsigned v = (unsigned)f->vector & 31;
 	const char *name = exc_names[v] ? exc_names[v] : "reserved";
@@ -122,6 +147,10 @@ int x86_exception(const struct exc_frame *f)
 	/* NMIs are how CPUs are told to look at shared state: not a fault. */
 	if (v == 2)
 		return 0;
+	if (v == 13 && f->rip == (uint64_t)(uintptr_t)wrmsr_safe_insn) {
+		f->rip = (uint64_t)(uintptr_t)wrmsr_safe_fixup;
+		return 0;
+	}
 
 	pr_err("EXCEPTION #%u (%s), error code 0x%lx", v, name, f->error);
 	pr_err("  RIP %04lx:%016lx RFLAGS %016lx", f->cs, f->rip, f->rflags);

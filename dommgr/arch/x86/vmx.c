@@ -710,7 +710,10 @@ static int handle_msr(struct vcpu *v, bool wr)
 			inject_exception(VEC_GP, true, 0);
 			return RESUME;
 		}
-		wrmsr(msr, val);
+		if (!wrmsr_safe(msr, val)) { /* e.g. reserved bits: the CPU's #GP */
+			inject_exception(VEC_GP, true, 0);
+			return RESUME;
+		}
 	} else if (msr == MSR_X2APIC_ICR) {
 		/* An IPI may only reach CPUs of the sender's own domain. */
 		uint32_t dest = (uint32_t)(val >> 32);
@@ -726,7 +729,11 @@ static int handle_msr(struct vcpu *v, bool wr)
 			skip_insn();
 			return RESUME;
 		}
-		wrmsr(msr, val);
+		/* Not in x2APIC mode, or reserved bits: the CPU's #GP. */
+		if (!wrmsr_safe(msr, val)) {
+			inject_exception(VEC_GP, true, 0);
+			return RESUME;
+		}
 	} else if (wr) {
 		/* TSC, microcode, MTRRs, MISC_ENABLE: machine-wide; ignored. */
 		pr_debug("domain '%s': write of MSR 0x%x ignored", d->name, msr);

@@ -5,6 +5,9 @@
 #include "dommgr/arch.h"
 #include "dommgr/domain.h"
 
+/* WRMSR that returns false instead of faulting (cpu.c). */
+bool wrmsr_safe(uint32_t msr, uint64_t v);
+
 struct vcpu {
 	struct guest_regs regs;
 	struct domain *dom;
