@@ -250,6 +250,24 @@ emu_start_swtpm_tcp() {
 	return 1
 }
 
+# emu_tpm_setup: the scenario's TPM_SETUP() against a swtpm of its own on
+# $OUT/tpm (TCP, started up), stopped before the emulator's swtpm opens the
+# same state. TPM_SETUP_TCTI tells tpm2-tss (and sdm --tcti) where it is.
+emu_tpm_setup() {
+	local rc=0 pid
+	emu_start_swtpm_tcp "$OUT" "$OUT/swtpm-setup.log" not-need-init,startup-clear || return 1
+	pid=$SWTPM_PID
+	TPM_SETUP_TCTI="swtpm:host=127.0.0.1,port=$EMU_SWTPM_PORT"
+	export TPM_SETUP_TCTI
+	# In the background so that set -e holds inside TPM_SETUP().
+	TPM_SETUP >>"$OUT/tpm-setup.log" 2>&1 &
+	wait $! || rc=$?
+	emu_kill_wait "$pid"
+	SWTPM_PID=""
+	((rc == 0)) || echo "TPM_SETUP exited $rc" >>"$OUT/tpm-setup.log"
+	return "$rc"
+}
+
 # The Bochs TPM: swtpm on TCP (startup-clear: TPM2_Startup / TPM_Startup
 # done, as firmware would) and sdm-tpm-bridge listening for COM2.
 # Sets SWTPM_PID, EMU_SWTPM_PORT, BRIDGE_PID, EMU_BRIDGE_PORT.
