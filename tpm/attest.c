@@ -1115,6 +1115,32 @@ static int ref_event(struct lex *lx, struct att_reference *ref, bool required)
 	return SDM_OK;
 }
 
+/* text PCR "PREFIX" */
+static int ref_text(struct lex *lx, struct att_reference *ref)
+{
+	struct att_ref_text *t;
+	const char *w;
+	size_t n = lex_word(lx, &w);
+	uint64_t pcr;
+	int rc;
+
+	if (ref->ntexts == ATT_REF_MAX_TEXTS)
+		return lex_fail(lx, "more than %u text statements",
+				ATT_REF_MAX_TEXTS);
+	t = &ref->texts[ref->ntexts];
+	memset(t, 0, sizeof(*t));
+	rc = parse_num(lx, w, n, ATT_NUM_PCRS - 1, "PCR", &pcr);
+	if (rc == SDM_OK)
+		rc = lex_quoted(lx, t->prefix, sizeof(t->prefix));
+	if (rc != SDM_OK)
+		return rc;
+	if (t->prefix[0] == '\0')
+		return lex_fail(lx, "text needs a prefix: \"\" would accept any self-describing event");
+	t->pcr = (uint8_t)pcr;
+	ref->ntexts++;
+	return SDM_OK;
+}
+
 static int ref_image(struct lex *lx, struct att_reference *ref)
 {
 	struct att_ref_image *im;
@@ -1269,6 +1295,8 @@ int att_reference_parse(const char *text, size_t len, const char *name,
 			rc = ref_event(&lx, out, true);
 		} else if (word_is(w, wn, "allow")) {
 			rc = ref_event(&lx, out, false);
+		} else if (word_is(w, wn, "text")) {
+			rc = ref_text(&lx, out);
 		} else if (word_is(w, wn, "image")) {
 			rc = ref_image(&lx, out);
 		} else if (word_is(w, wn, "domain")) {

@@ -433,6 +433,9 @@ void att_enrol_info_encode(const struct att_enrol_info *in,
  *   sdm-reference 1                             (the first statement)
  *   event PCR sha256:HEX ["TEXT"]   required, in this order per PCR
  *   allow PCR sha256:HEX ["TEXT"]   may occur any number of times
+ *   text PCR "PREFIX"               a self-describing event: its digest in
+ *                                   every bank is the hash of its text,
+ *                                   which starts with PREFIX; any number
  *   image sha256:HEX ["NAME"]       a domain image the report may name
  *   domain "NAME" kind=normal|protected [mem=BYTES] [cpus=COUNT]
  *          [devices=none|SSSS:BB:DD.F,...]
@@ -442,6 +445,7 @@ void att_enrol_info_encode(const struct att_enrol_info *in,
 #define ATT_REF_MAX_EVENTS 512
 #define ATT_REF_MAX_IMAGES 64
 #define ATT_REF_TEXT 256
+#define ATT_REF_MAX_TEXTS 64
 
 struct att_ref_event {
 	uint8_t pcr;
@@ -449,6 +453,11 @@ struct att_ref_event {
 	bool has_text;
 	uint8_t sha256[32];
 	char text[ATT_REF_TEXT];
+};
+/* text PCR "PREFIX": prefix is not empty. */
+struct att_ref_text {
+	uint8_t pcr;
+	char prefix[ATT_REF_TEXT];
 };
 struct att_ref_image {
 	uint8_t sha256[32];
@@ -464,8 +473,9 @@ struct att_ref_domain {
 	struct att_pci devices[ATT_MAX_DEVICES];
 };
 struct att_reference {
-	unsigned nevents, nimages, ndomains;
+	unsigned nevents, nimages, ndomains, ntexts;
 	struct att_ref_event events[ATT_REF_MAX_EVENTS];
+	struct att_ref_text texts[ATT_REF_MAX_TEXTS];
 	struct att_ref_image images[ATT_REF_MAX_IMAGES];
 	struct att_ref_domain dom[ATT_MAX_DOMAINS];
 	bool require_iommu, require_drtm;

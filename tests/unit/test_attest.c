@@ -511,7 +511,9 @@ static void test_reference_parse(void **state)
 		"image sha256:0000000000000000000000000000000000000000000000000000000000000002 \"ptest\"\n"
 		"domain \"ptest\" kind=protected mem=0x1000000 cpus=1 devices=0000:00:03.0,0001:ff:1f.7\n"
 		"domain \"linux\" kind=normal devices=none\n"
-		"require iommu\n  require drtm\nrequire ak-locality=2\n";
+		"require iommu\n  require drtm\nrequire ak-locality=2\n"
+		"text 20 \"domain 'ptest' config: kind protected, \"\n"
+		"text 20 \"DMA \\\"protection\\\": \"\n";
 	struct att_reference *r = malloc(sizeof(*r));
 
 	assert_non_null(r);
@@ -534,6 +536,11 @@ static void test_reference_parse(void **state)
 	assert_int_equal(r->dom[1].ndevices, 0);
 	assert_true(r->require_iommu && r->require_drtm && r->require_ak_locality);
 	assert_int_equal(r->ak_locality, 2);
+	assert_int_equal(r->ntexts, 2);
+	assert_int_equal(r->texts[0].pcr, 20);
+	assert_string_equal(r->texts[0].prefix,
+			    "domain 'ptest' config: kind protected, ");
+	assert_string_equal(r->texts[1].prefix, "DMA \"protection\": ");
 
 #define REF_BAD(text, msg) expect_err(att_reference_parse(text, strlen(text), \
 	"ref", r, &err), msg)
@@ -566,6 +573,26 @@ static void test_reference_parse(void **state)
 		"exceeds");
 	REF_BAD("sdm-reference 1\nrequire world-peace\n", "require what?");
 	REF_BAD("sdm-reference 1\n\x01\n", "unknown statement");
+	REF_BAD("sdm-reference 1\ntext 20\n", "line 2: expected a quoted string");
+	REF_BAD("sdm-reference 1\ntext \"DMA\"\n", "PCR: '\"DMA\"' is not a number");
+	REF_BAD("sdm-reference 1\ntext 24 \"DMA\"\n", "PCR: 24 exceeds 23");
+	REF_BAD("sdm-reference 1\ntext 20 \"\"\n", "text needs a prefix");
+	REF_BAD("sdm-reference 1\ntext 20 DMA\n", "expected a quoted string");
+	REF_BAD("sdm-reference 1\ntext 20 \"DMA\" \"x\"\n", "unexpected text");
+	REF_BAD("sdm-reference 1\ntext 20 \"DMA\n", "closing quote");
+	{
+		/* At most ATT_REF_MAX_TEXTS of them. */
+		size_t cap = 32 + (ATT_REF_MAX_TEXTS + 1) * 16, n;
+		char *many = malloc(cap);
+
+		assert_non_null(many);
+		n = (size_t)snprintf(many, cap, "sdm-reference 1\n");
+		for (unsigned i = 0; i <= ATT_REF_MAX_TEXTS; i++)
+			n += (size_t)snprintf(many + n, cap - n, "text 20 \"t%u\"\n", i);
+		expect_err(att_reference_parse(many, n, "ref", r, &err),
+			   "more than 64 text statements");
+		free(many);
+	}
 	{
 		char nul[] = "sdm-reference 1\n\0\n";
 
