@@ -603,6 +603,167 @@ static void test_reference_parse(void **state)
 	free(r);
 }
 
+/* ---------------------------------------------------------------- sinit's image */
+
+static void put16le(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32le(uint8_t *p, uint32_t v)
+{
+	put16le(p, (uint16_t)v);
+	put16le(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64le(uint8_t *p, uint64_t v)
+{
+	put32le(p, (uint32_t)v);
+	put32le(p + 4, (uint32_t)(v >> 32));
+}
+
+/*
+ * A tiny sinit-like ELF64: text at 0x100000 (0x20 file bytes at offset
+ * 0x1000), data at 0x102000 (0x10 file bytes at 0x2000, 0x30 in memory:
+ * bss), a symbol table (section 1) naming nsyms of __sinit_start and
+ * __sinit_ro_end with the values given. Returns the file size.
+ */
+#define TINY_ELF_SIZE 0x2400
+static size_t tiny_elf(uint8_t *f, unsigned nsyms, uint64_t start,
+		       uint64_t end)
+{
+	static const char strtab[] = "\0__sinit_start\0__sinit_ro_end";
+	uint8_t *ph, *sh, *sym;
+
+	memset(f, 0, TINY_ELF_SIZE);
+	memcpy(f, "\x7f" "ELF\x02\x01\x01", 7);
+	put16le(f + 16, 2);           /* ET_EXEC */
+	put16le(f + 18, 62);          /* x86-64 */
+	put32le(f + 20, 1);
+	put64le(f + 24, 0x100000);    /* entry */
+	put64le(f + 32, 64);          /* e_phoff */
+	put64le(f + 40, 0x2100);      /* e_shoff */
+	put16le(f + 52, 64);
+	put16le(f + 54, 56);
+	put16le(f + 56, 2);
+	put16le(f + 58, 64);
+	put16le(f + 60, 3);           /* null, .symtab, .strtab */
+	ph = f + 64;
+	put32le(ph, 1);
+	put32le(ph + 4, 5);           /* R X */
+	put64le(ph + 8, 0x1000);
+	put64le(ph + 16, 0x100000);
+	put64le(ph + 24, 0x100000);
+	put64le(ph + 32, 0x20);
+	put64le(ph + 40, 0x20);
+	put64le(ph + 48, 0x1000);
+	ph += 56;
+	put32le(ph, 1);
+	put32le(ph + 4, 6);           /* R W */
+	put64le(ph + 8, 0x2000);
+	put64le(ph + 16, 0x102000);
+	put64le(ph + 24, 0x102000);
+	put64le(ph + 32, 0x10);
+	put64le(ph + 40, 0x40);
+	put64le(ph + 48, 0x1000);
+	for (unsigned i = 0; i < 0x20; i++)
+		f[0x1000 + i] = (uint8_t)(0xa0 + i);
+	for (unsigned i = 0; i < 0x10; i++)
+		f[0x2000 + i] = (uint8_t)(0x50 + i);
+	/* Symbols at 0x2020 (null + 2), strings at 0x2080. */
+	sym = f + 0x2020 + 24;
+	put32le(sym, 1);
+	sym[4] = 0x10;                /* STB_GLOBAL, STT_NOTYPE */
+	put16le(sym + 6, 1);
+	put64le(sym + 8, start);
+	sym += 24;
+	put32le(sym, 15);
+	sym[4] = 0x10;
+	put16le(sym + 6, 1);
+	put64le(sym + 8, end);
+	memcpy(f + 0x2080, strtab, sizeof(strtab));
+	sh = f + 0x2100 + 64;
+	put32le(sh + 4, 2);           /* SHT_SYMTAB */
+	put64le(sh + 24, 0x2020);
+	put64le(sh + 32, 24 * (1 + nsyms));
+	put32le(sh + 40, 2);          /* its strings: section 2 */
+	put64le(sh + 56, 24);
+	sh += 64;
+	put32le(sh + 4, 3);           /* SHT_STRTAB */
+	put64le(sh + 24, 0x2080);
+	put64le(sh + 32, sizeof(strtab));
+	return TINY_ELF_SIZE;
+}
+
+/* attc_sinit_image_digest: the memory image of [start, end): file bytes
+ * of the segments, zeros between them and for the bss. */
+static void test_sinit_image_digest(void **state)
+{
+	uint8_t *f = malloc(TINY_ELF_SIZE), *want = calloc(1, 0x2020);
+	uint8_t d[32], w[32];
+	uint64_t size = 0;
+	size_t len;
+
+	assert_non_null(f);
+	assert_non_null(want);
+	/* [0x100010, 0x102030): 0x10 text bytes, a gap of 0x1fe0 zeros,
+	 * 0x10 data bytes, 0x20 bytes of bss. */
+	len = tiny_elf(f, 2, 0x100010, 0x102030);
+	for (unsigned i = 0; i < 0x10; i++)
+		want[i] = (uint8_t)(0xa0 + 0x10 + i);
+	for (unsigned i = 0; i < 0x10; i++)
+		want[0x1ff0 + i] = (uint8_t)(0x50 + i);
+	sha256(want, 0x2020, w);
+	if (attc_sinit_image_digest(f, len, d, &size, &err) != SDM_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(size, 0x2020);
+	assert_memory_equal(d, w, 32);
+	/* Text only, as sinit.ld makes it. */
+	len = tiny_elf(f, 2, 0x100000, 0x100020);
+	assert_int_equal(attc_sinit_image_digest(f, len, d, &size, &err), SDM_OK);
+	sha256(f + 0x1000, 0x20, w);
+	assert_memory_equal(d, w, 32);
+	assert_int_equal(size, 0x20);
+
+	/* Refused, each with its reason. */
+	len = tiny_elf(f, 1, 0x100000, 0x100020);
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "no symbol __sinit_ro_end: not an sinit ELF, or stripped");
+	len = tiny_elf(f, 0, 0x100000, 0x100020);
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "no symbol __sinit_start");
+	put16le(f + 60, 0);           /* no section headers at all */
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "no symbol __sinit_start");
+	len = tiny_elf(f, 2, 0x100020, 0x100020);
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "is not a range");
+	len = tiny_elf(f, 2, 0x100000, 0x100000 + (65u << 20));
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "is not a range");
+	len = tiny_elf(f, 2, 0x100000, 0x100020);
+	put64le(f + 0x2100 + 64 + 32, 0x10000);  /* symbols past the end */
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "section 1: a symbol table outside the file");
+	len = tiny_elf(f, 2, 0x100000, 0x100020);
+	put32le(f + 0x2100 + 64 + 40, 1);         /* strings: itself */
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "is not a string table");
+	len = tiny_elf(f, 2, 0x100000, 0x100020);
+	put64le(f + 40, 0x2380);                  /* headers past the end */
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "section headers");
+	len = tiny_elf(f, 2, 0x100000, 0x100020);
+	expect_err(attc_sinit_image_digest(f, 0x100, d, &size, &err),
+		   "not an ELF64 x86-64 executable");
+	f[0] = 0;
+	expect_err(attc_sinit_image_digest(f, len, d, &size, &err),
+		   "not an ELF64 x86-64 executable: ELF header");
+	free(f);
+	free(want);
+}
+
 /* ---------------------------------------------------------------- swtpm fixture */
 
 static struct {
@@ -1657,8 +1818,28 @@ static void test_reference_from_policy(void **state)
 	sha256(key, key_len, d);
 	for (unsigned i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	snprintf(line, sizeof(line), "event 18 sha256:%s \"policy signer key\"", hex);
+	/* The text sinit logs (sinit/measure.c). */
+	{
+		uint8_t k384[48];
+		unsigned n = 0;
+
+		assert_int_equal(EVP_Digest(key, key_len, k384, &n, EVP_sha384(),
+					    NULL), 1);
+		snprintf(line, sizeof(line),
+			 "event 18 sha256:%s \"policy signer key, %zu bytes DER (SHA-384 %02x%02x%02x%02x...)\"\n",
+			 hex, key_len, k384[0], k384[1], k384[2], k384[3]);
+	}
 	assert_non_null(strstr(last_out, line));
+	sha256(blob, blob_len, d);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	snprintf(line, sizeof(line),
+		 "event 19 sha256:%s \"policy version 1, %zu bytes, 2 domains\"\n",
+		 hex, blob_len);
+	assert_non_null(strstr(last_out, line));
+	assert_non_null(strstr(last_out, "text 20 \"DMA protection: \"\n"));
+	assert_non_null(strstr(last_out,
+		"text 20 \"domain 'ptest' config: kind protected, \"\n"));
 	assert_non_null(strstr(last_out, "require drtm\nrequire iommu\n"));
 	assert_non_null(strstr(last_out,
 		"domain \"ptest\" kind=protected mem=16777216 cpus=1 devices=none\n"));
@@ -1835,6 +2016,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_policy_digests),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_reference_parse),
+		cmocka_unit_test(test_sinit_image_digest),
 	};
 	/* In order: each builds on the files of the one before. */
 	const struct CMUnitTest with_ca[] = {

@@ -79,6 +79,16 @@ int attc_make_credential(const struct att_public *ek, const uint8_t *name,
 			 size_t secret_len, uint8_t *blob, size_t *blob_len,
 			 uint8_t *enc, size_t *enc_len, struct sdm_err *err);
 
+/*
+ * What sinit measures of itself into PCR 17 (sinit/measure.c): SHA-256 of
+ * bytes [__sinit_start, __sinit_ro_end) of its memory image, as the ELF
+ * f of len bytes describes it (symbols from its symbol table; the file
+ * bytes of the PT_LOAD segments, zeros elsewhere). *size: the range's
+ * length, which the event's text names.
+ */
+int attc_sinit_image_digest(const uint8_t *f, size_t len, uint8_t out[32],
+			    uint64_t *size, struct sdm_err *err);
+
 /* Checks a public area for an EK (restricted decrypt, AES-128/256-CFB). */
 int attc_check_ek(const struct att_public *ek, struct sdm_err *err);
 /* Checks a public area for an AK (restricted sign, fixedTPM, a scheme). */
@@ -129,6 +139,14 @@ void attv_free(struct attv *v);
 void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 		 const uint8_t *nonce, size_t nonce_len,
 		 struct attv_verdict *out);
+/*
+ * The `events` check alone: a TCG log against a reference, as verify runs
+ * it once the log replays (no quote, no report). Sets out->c[ATTV_EVENTS]
+ * (SKIP if the log does not parse); every other check stays SKIP and
+ * out->trusted false. For `sdm attest reference --check` and tests.
+ */
+void attv_check_events(const struct att_reference *ref, const uint8_t *log,
+		       size_t len, struct attv_verdict *out);
 /* Prints a verdict: one line per check, or one JSON object (no newline). */
 void attv_print(FILE *f, const char *name, const struct attv_verdict *vd,
 		bool json);

@@ -30,6 +30,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <sdm/elf64.h>
+
 #include "attest_cmds.h"
 #include "cmds.h"
 #include "policy/policy_sign.h"
@@ -40,10 +42,10 @@
 #define ATTEST_USAGE \
 	"usage: sdm attest enrol --request REQ [--ca CA.pem] --out CHALLENGE [--state STATE]\n" \
 	"       sdm attest enrol --request REQ --challenge-state STATE --response RESP --out ENROLMENT\n" \
-	"       sdm attest reference [--policy BLOB --key-hash HEX|PUB.der]\n" \
+	"       sdm attest reference [--policy BLOB --key-hash HEX|PUB.der [--sinit ELF] [--dommgr ELF]]\n" \
 	"                            [--eventlog LOG | --bundle B] [--report R]\n" \
 	"                            [--image FILE]... [--require iommu|drtm|ak-locality=N]...\n" \
-	"                            [--no-restarts] [--out REF]\n" \
+	"                            [--no-restarts] [--out REF] [--check LOG]\n" \
 	"       sdm attest quote --nonce HEX --report R --eventlog LOG --out BUNDLE [--tcti T]\n" \
 	"                        [--ak-handle H]\n" \
 	"       sdm attest verify --enrolment E --reference REF (--nonce HEX BUNDLE | --batch DIR) [--json]\n" \
@@ -62,7 +64,10 @@
 	"  reference  expected values: events from a known-good log (or bundle),\n" \
 	"             images and domains from a report or a compiled policy (its\n" \
 	"             signature checked against --key-hash, as 'sdm policy' does),\n" \
-	"             and requirements (the policy's DRTM/IOMMU flags, --require)\n" \
+	"             and requirements (the policy's DRTM/IOMMU flags, --require);\n" \
+	"             without a log, --sinit and --dommgr (the exact ELFs booted)\n" \
+	"             add their PCR 17 and 19 events, so the reference is complete;\n" \
+	"             --check LOG runs verify's events check of LOG against it\n" \
 	"  quote      a bundle from this host's TPM (swtpm; dommgr makes the same)\n" \
 	"  verify     one line per check; --batch DIR verifies every DIR/X.bundle\n" \
 	"             against the nonce in DIR/X.nonce (hex) and prints one line each\n" \
@@ -1107,6 +1112,8 @@ struct ref_src {
 	struct sdm_policy pol;
 	bool have_policy;
 	uint8_t key_digest[32], blob_digest[32];
+	uint8_t sinit_digest[32], dommgr_digest[32];
+	uint64_t sinit_size, dommgr_size;
 };
 
 struct ref_events {
@@ -1163,6 +1170,87 @@ static int ref_event_fn(void *ctx, const struct evlog_info *info,
 	return 0;
 }
 
+/*
+ * The events of a boot of this policy (with sinit and dommgr when given),
+ * with the texts sinit/measure.c and dommgr/measure.c log.
+ */
+static void ref_policy_events(FILE *f, const struct ref_src *src,
+			      bool have_sinit, bool have_dommgr, bool drtm)
+{
+	const struct sdm_policy *p = &src->pol;
+	char text[160];
+
+	if (have_sinit) {
+		/* The digest is the same for every launch kind; the text ends
+		 * with the kind ("emulated DRTM", "static launch at locality
+		 * 3"): stated only where the reference requires a DRTM. */
+		fprintf(f, "# PCR 17: sinit, [__sinit_start, __sinit_ro_end) of its image\n"
+			   "event 17 sha256:");
+		attc_hex(f, src->sinit_digest, 32);
+		if (drtm) {
+			snprintf(text, sizeof(text),
+				 "sinit image (text+rodata), %llu bytes, emulated DRTM",
+				 (unsigned long long)src->sinit_size);
+			fputc(' ', f);
+			put_ref_string(f, text);
+		}
+		fputc('\n', f);
+	} else {
+		fprintf(f, "# PCR 17 (sinit) is not in a policy: add it (--sinit, or --eventlog of a\n"
+			   "# known-good boot)\n");
+	}
+	snprintf(text, sizeof(text),
+		 "policy signer key, %u bytes DER (SHA-384 %02x%02x%02x%02x...)",
+		 p->key_size, p->key_sha384[0], p->key_sha384[1],
+		 p->key_sha384[2], p->key_sha384[3]);
+	fprintf(f, "event 18 sha256:");
+	attc_hex(f, src->key_digest, 32);
+	fputc(' ', f);
+	put_ref_string(f, text);
+	fputc('\n', f);
+	if (have_dommgr) {
+		snprintf(text, sizeof(text), "dommgr image 'dommgr', %llu bytes",
+			 (unsigned long long)src->dommgr_size);
+		fprintf(f, "event 19 sha256:");
+		attc_hex(f, src->dommgr_digest, 32);
+		fputc(' ', f);
+		put_ref_string(f, text);
+		fputc('\n', f);
+	} else {
+		fprintf(f, "# PCR 19's dommgr image event is not in a policy: add it (--dommgr,\n"
+			   "# or --eventlog of a known-good boot)\n");
+	}
+	snprintf(text, sizeof(text), "policy version %llu, %zu bytes, %u domains",
+		 (unsigned long long)p->version, src->policy_len, p->ndomains);
+	fprintf(f, "event 19 sha256:");
+	attc_hex(f, src->blob_digest, 32);
+	fputc(' ', f);
+	put_ref_string(f, text);
+	fputc('\n', f);
+	/* PCR 20, dommgr: self-describing facts (digest = hash of the text;
+	 * their values are the report's and the isolation check's), and
+	 * per domain, as often as it starts, its image and configuration. */
+	fprintf(f, "# PCR 20: dommgr's statements, digest = SHA of their own text; the\n"
+		   "# values in them are checked in the report (report, isolation)\n");
+	fprintf(f, "text 20 ");
+	put_ref_string(f, "DMA protection: ");
+	fputc('\n', f);
+	for (unsigned i = 0; i < p->ndomains; i++) {
+		snprintf(text, sizeof(text), "domain '%s' config: kind %s, ",
+			 p->dom[i].name, att_domain_kind_name(p->dom[i].kind));
+		fprintf(f, "text 20 ");
+		put_ref_string(f, text);
+		fputc('\n', f);
+	}
+	fprintf(f, "# PCR 20: the domains' images, each time a domain starts\n");
+	for (unsigned i = 0; i < p->ndomains; i++)
+		for (unsigned k = 0; k < p->dom[i].nimages; k++) {
+			fprintf(f, "allow 20 sha256:");
+			attc_hex(f, p->dom[i].images[k].sha256, 32);
+			fputc('\n', f);
+		}
+}
+
 /* dev NULL: the devices are not stated (a policy's normal domain owns
  * every device no other domain has). */
 static void ref_domain_line(FILE *f, const char *name, uint32_t kind,
@@ -1214,6 +1302,169 @@ static int add_image(FILE *f, struct image_set *set, const uint8_t *d,
 	return SDM_OK;
 }
 
+/* ---------------------------------------------------------------- sinit and dommgr images */
+
+/* ELF-64 section header and symbol (System V ABI), as in the file. */
+struct attc_shdr {
+	uint32_t sh_name, sh_type;
+	uint64_t sh_flags, sh_addr, sh_offset, sh_size;
+	uint32_t sh_link, sh_info;
+	uint64_t sh_addralign, sh_entsize;
+};
+struct attc_sym {
+	uint32_t st_name;
+	uint8_t st_info, st_other;
+	uint16_t st_shndx;
+	uint64_t st_value, st_size;
+};
+#define ATTC_SHT_SYMTAB 2
+#define ATTC_SHT_STRTAB 3
+#define ATTC_SHN_UNDEF 0
+/* sinit is loaded below 4 GiB and is far smaller; a sane bound for the
+ * measured range. */
+#define SINIT_RANGE_MAX (64u << 20)
+
+/* [off, off + size) inside a file of len bytes, without wrapping. */
+static bool in_file(uint64_t off, uint64_t size, size_t len)
+{
+	return off <= len && size <= len - off;
+}
+
+/*
+ * The values of the defined symbols names[0..n) in the ELF's symbol
+ * tables (SHT_SYMTAB); found[i] says which were there.
+ */
+static int elf_symbols(const uint8_t *f, size_t len, const char *const *names,
+		       unsigned n, uint64_t *val, bool *found,
+		       struct sdm_err *err)
+{
+	struct elf64_ehdr eh;
+
+	memcpy(&eh, f, sizeof(eh)); /* elf64_parse checked the length */
+	for (unsigned i = 0; i < n; i++)
+		found[i] = false;
+	if (eh.e_shnum == 0)
+		return SDM_OK;
+	if (eh.e_shentsize != sizeof(struct attc_shdr) ||
+	    !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(struct attc_shdr),
+		     len))
+		return sdm_err_set(err, SDM_EINVAL,
+			"section headers: e_shentsize %u, %u of them at e_shoff 0x%llx: not inside the file of %zu bytes",
+			eh.e_shentsize, eh.e_shnum,
+			(unsigned long long)eh.e_shoff, len);
+	for (unsigned s = 0; s < eh.e_shnum; s++) {
+		struct attc_shdr sh, st;
+
+		memcpy(&sh, f + eh.e_shoff + (size_t)s * sizeof(sh), sizeof(sh));
+		if (sh.sh_type != ATTC_SHT_SYMTAB)
+			continue;
+		if (sh.sh_entsize != sizeof(struct attc_sym) ||
+		    sh.sh_size % sizeof(struct attc_sym) != 0 ||
+		    !in_file(sh.sh_offset, sh.sh_size, len) ||
+		    sh.sh_link == 0 || sh.sh_link >= eh.e_shnum)
+			return sdm_err_set(err, SDM_EINVAL,
+				"section %u: a symbol table outside the file, or with entry size %llu or string table %u",
+				s, (unsigned long long)sh.sh_entsize, sh.sh_link);
+		memcpy(&st, f + eh.e_shoff + (size_t)sh.sh_link * sizeof(st),
+		       sizeof(st));
+		if (st.sh_type != ATTC_SHT_STRTAB ||
+		    !in_file(st.sh_offset, st.sh_size, len))
+			return sdm_err_set(err, SDM_EINVAL,
+				"section %u: the symbol table's string table (section %u) is not a string table inside the file",
+				s, sh.sh_link);
+		for (uint64_t k = 0; k < sh.sh_size / sizeof(struct attc_sym); k++) {
+			struct attc_sym sym;
+			const char *name;
+			size_t room;
+
+			memcpy(&sym, f + sh.sh_offset + k * sizeof(sym),
+			       sizeof(sym));
+			if (sym.st_shndx == ATTC_SHN_UNDEF ||
+			    sym.st_name >= st.sh_size)
+				continue;
+			name = (const char *)f + st.sh_offset + sym.st_name;
+			room = (size_t)(st.sh_size - sym.st_name);
+			for (unsigned i = 0; i < n; i++) {
+				size_t nl = strlen(names[i]);
+
+				if (nl < room && memcmp(name, names[i], nl) == 0 &&
+				    name[nl] == '\0') {
+					if (found[i] && val[i] != sym.st_value)
+						return sdm_err_set(err, SDM_EINVAL,
+							"symbol %s defined twice, 0x%llx and 0x%llx",
+							names[i],
+							(unsigned long long)val[i],
+							(unsigned long long)sym.st_value);
+					val[i] = sym.st_value;
+					found[i] = true;
+				}
+			}
+		}
+	}
+	return SDM_OK;
+}
+
+int attc_sinit_image_digest(const uint8_t *f, size_t len, uint8_t out[32],
+			    uint64_t *size, struct sdm_err *err)
+{
+	static const char *const names[2] = { "__sinit_start",
+					      "__sinit_ro_end" };
+	struct elf64_image img;
+	struct elf64_ehdr eh;
+	struct sdm_err e = { 0 };
+	uint64_t val[2] = { 0, 0 }, start, end;
+	bool found[2];
+	uint8_t *mem;
+	int rc;
+
+	if (elf64_parse(f, len, UINT64_MAX, &img, &e) != SDM_OK)
+		return sdm_err_set(err, e.code, "not an ELF64 x86-64 executable: %s",
+				   e.msg);
+	rc = elf_symbols(f, len, names, 2, val, found, err);
+	if (rc != SDM_OK)
+		return rc;
+	for (unsigned i = 0; i < 2; i++)
+		if (!found[i])
+			return sdm_err_set(err, SDM_ENOENT,
+				"no symbol %s: not an sinit ELF, or stripped (the symbols bound what sinit measures)",
+				names[i]);
+	start = val[0];
+	end = val[1];
+	if (end <= start || end - start > SINIT_RANGE_MAX)
+		return sdm_err_set(err, SDM_ERANGE,
+			"[__sinit_start 0x%llx, __sinit_ro_end 0x%llx) is not a range of 1 byte to %u MiB",
+			(unsigned long long)start, (unsigned long long)end,
+			SINIT_RANGE_MAX >> 20);
+	/* The memory image of the range: the file bytes of the PT_LOAD
+	 * segments, zeros elsewhere (bss, gaps between segments). */
+	mem = calloc(1, (size_t)(end - start));
+	if (mem == NULL)
+		return sdm_err_set(err, SDM_ENOMEM, "out of memory");
+	memcpy(&eh, f, sizeof(eh));
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		struct elf64_phdr ph;
+		uint64_t lo, hi;
+
+		memcpy(&ph, f + eh.e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		/* elf64_parse checked these: file bytes inside the file,
+		 * p_filesz <= p_memsz, p_vaddr + p_memsz does not wrap. */
+		if (ph.p_type != ELF_PT_LOAD || ph.p_filesz == 0)
+			continue;
+		lo = ph.p_vaddr > start ? ph.p_vaddr : start;
+		hi = ph.p_vaddr + ph.p_filesz < end ? ph.p_vaddr + ph.p_filesz :
+						      end;
+		if (lo < hi)
+			memcpy(mem + (lo - start),
+			       f + ph.p_offset + (lo - ph.p_vaddr),
+			       (size_t)(hi - lo));
+	}
+	rc = attc_sha256(mem, (size_t)(end - start), out) ? SDM_OK :
+		sdm_err_set(err, SDM_EIO, "SHA-256 failed");
+	free(mem);
+	*size = end - start;
+	return rc;
+}
+
 /* --key-hash: 96 hex digits, or the signer's DER public key file. */
 static int anchor_arg(const char *arg, uint8_t anchor[SDM_POL_ANCHOR_LEN],
 		      struct sdm_err *err)
@@ -1234,10 +1485,13 @@ static int anchor_arg(const char *arg, uint8_t anchor[SDM_POL_ANCHOR_LEN],
 	return SDM_OK;
 }
 
+static const char *result_name(enum attv_result r, bool json);
+
 static int cmd_reference(int argc, char **argv)
 {
 	const char *policy = NULL, *log = NULL, *bundle = NULL, *report = NULL;
 	const char *out = NULL, *images[ATT_REF_MAX_IMAGES], *key_hash = NULL;
+	const char *sinit = NULL, *dommgr = NULL, *check_log = NULL;
 	uint8_t anchor[SDM_POL_ANCHOR_LEN];
 	bool req_iommu = false, req_drtm = false, restarts = true;
 	int ak_loc = -1;
@@ -1297,6 +1551,12 @@ static int cmd_reference(int argc, char **argv)
 			slot = &out;
 		else if (strcmp(a, "--key-hash") == 0)
 			slot = &key_hash;
+		else if (strcmp(a, "--sinit") == 0)
+			slot = &sinit;
+		else if (strcmp(a, "--dommgr") == 0)
+			slot = &dommgr;
+		else if (strcmp(a, "--check") == 0)
+			slot = &check_log;
 		if (slot == NULL || v == NULL || *slot != NULL)
 			goto usage;
 		*slot = v;
@@ -1305,6 +1565,11 @@ static int cmd_reference(int argc, char **argv)
 	if ((log != NULL && bundle != NULL) ||
 	    (policy == NULL && log == NULL && bundle == NULL) ||
 	    (policy == NULL) != (key_hash == NULL))
+		goto usage;
+	/* sinit and dommgr complete a reference from the policy alone; a
+	 * known-good log has their events already. */
+	if ((sinit != NULL || dommgr != NULL) &&
+	    (policy == NULL || log != NULL || bundle != NULL))
 		goto usage;
 
 	/* Inputs. */
@@ -1364,6 +1629,34 @@ static int cmd_reference(int argc, char **argv)
 			rc = sdm_err_set(&err, SDM_EIO, "SHA-256 failed");
 		src->have_policy = rc == SDM_OK;
 	}
+	if (rc == SDM_OK && sinit != NULL) {
+		uint8_t *elf = NULL;
+		size_t len = 0;
+
+		rc = attc_read_file(sinit, IMAGE_FILE_MAX, &elf, &len, &err);
+		if (rc == SDM_OK &&
+		    attc_sinit_image_digest(elf, len, src->sinit_digest,
+					    &src->sinit_size, &e) != SDM_OK)
+			rc = sdm_err_set(&err, e.code, "--sinit %s: %s", sinit,
+					 e.msg);
+		free(elf);
+	}
+	if (rc == SDM_OK && dommgr != NULL) {
+		uint8_t *elf = NULL;
+		size_t len = 0;
+		struct elf64_image img;
+
+		rc = attc_read_file(dommgr, IMAGE_FILE_MAX, &elf, &len, &err);
+		if (rc == SDM_OK &&
+		    elf64_parse(elf, len, UINT64_MAX, &img, &e) != SDM_OK)
+			rc = sdm_err_set(&err, e.code,
+				"--dommgr %s: not an ELF64 x86-64 executable: %s",
+				dommgr, e.msg);
+		if (rc == SDM_OK && !attc_sha256(elf, len, src->dommgr_digest))
+			rc = sdm_err_set(&err, SDM_EIO, "SHA-256 failed");
+		src->dommgr_size = len;
+		free(elf);
+	}
 	if (rc != SDM_OK)
 		goto fail;
 
@@ -1376,6 +1669,10 @@ static int cmd_reference(int argc, char **argv)
 	fprintf(f, "sdm-reference 1\n# written by sdm attest reference from");
 	if (policy != NULL)
 		fprintf(f, " policy %s", policy);
+	if (sinit != NULL)
+		fprintf(f, " sinit %s", sinit);
+	if (dommgr != NULL)
+		fprintf(f, " dommgr %s", dommgr);
 	if (log != NULL || bundle != NULL)
 		fprintf(f, " log %s", log != NULL ? log : bundle);
 	if (src->have_report)
@@ -1420,19 +1717,8 @@ static int cmd_reference(int argc, char **argv)
 			fputc('\n', f);
 		}
 	} else {
-		fprintf(f, "# from the policy alone: PCR 17 (sinit) and PCR 19 (dommgr) are not\n"
-			   "# in a policy; add them from a known-good boot (--eventlog)\n");
-		fprintf(f, "event 18 sha256:");
-		attc_hex(f, src->key_digest, 32);
-		fprintf(f, " \"policy signer key\"\nevent 19 sha256:");
-		attc_hex(f, src->blob_digest, 32);
-		fprintf(f, " \"policy\"\n");
-		for (unsigned i = 0; i < src->pol.ndomains; i++)
-			for (unsigned k = 0; k < src->pol.dom[i].nimages; k++) {
-				fprintf(f, "allow 20 sha256:");
-				attc_hex(f, src->pol.dom[i].images[k].sha256, 32);
-				fputc('\n', f);
-			}
+		ref_policy_events(f, src, sinit != NULL, dommgr != NULL,
+				  req_drtm);
 	}
 
 	/* Images and domains: the policy's if given, else the report's. */
@@ -1511,6 +1797,32 @@ static int cmd_reference(int argc, char **argv)
 		       check->require_iommu ? ", IOMMU required" : "", out);
 	}
 	exit_code = SDM_EXIT_OK;
+	if (check_log != NULL) {
+		/* verify's events check of a log against what was written. */
+		uint8_t *clog = NULL;
+		size_t clen = 0;
+		struct attv_verdict *vd = malloc(sizeof(*vd));
+
+		if (vd == NULL) {
+			rc = sdm_err_set(&err, SDM_ENOMEM, "out of memory");
+			goto fail;
+		}
+		rc = attc_read_file(check_log, EVLOG_MAX_LOG, &clog, &clen, &err);
+		if (rc == SDM_OK) {
+			attv_check_events(check, clog, clen, vd);
+			/* Not into the reference on stdout. */
+			fprintf(out != NULL ? stdout : stderr,
+				"%s: events %s: %s\n", check_log,
+			       result_name(vd->c[ATTV_EVENTS].result, false),
+			       vd->c[ATTV_EVENTS].detail);
+			if (vd->c[ATTV_EVENTS].result != ATTV_PASS)
+				exit_code = SDM_EXIT_FAILURE;
+		}
+		free(clog);
+		free(vd);
+		if (rc != SDM_OK)
+			goto fail;
+	}
 	goto done;
 usage:
 	fputs(ATTEST_USAGE, stderr);
@@ -1766,7 +2078,7 @@ static bool ref_matches(const struct att_ref_event *r, const uint8_t *d,
 struct events_state {
 	const struct att_reference *ref;
 	unsigned next[4];  /* per PCR 17-20: next required reference event */
-	unsigned problems, matched, allowed;
+	unsigned problems, matched, allowed, texts;
 	char first[280];
 	/* PCR 20 sha256 digests, for the report's measured-image check. */
 	uint8_t (*pcr20)[32];
@@ -1797,12 +2109,56 @@ static int required_at(const struct att_reference *ref, unsigned pcr,
 	return -1;
 }
 
+/*
+ * A reference `text` statement on the event's PCR whose prefix the event's
+ * text starts with, or NULL.
+ */
+static const struct att_ref_text *text_statement(const struct att_reference *ref,
+						 unsigned pcr, const char *text)
+{
+	for (unsigned i = 0; i < ref->ntexts; i++) {
+		const struct att_ref_text *t = &ref->texts[i];
+
+		if (t->pcr == pcr &&
+		    strncmp(text, t->prefix, strlen(t->prefix)) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/*
+ * A self-describing event (dommgr/measure.c): its data is its text and
+ * one NUL, and its digest in every bank of the log is that bank's hash of
+ * the text's bytes (without the NUL). NULL if so, else what is wrong.
+ */
+static const char *not_self_describing(const struct evlog_event *ev,
+				       const char *text)
+{
+	size_t n = strlen(text);
+	uint8_t h[64];
+
+	if (ev->data_size != n + 1 || ev->data[n] != 0)
+		return "data is not its text and one NUL";
+	if (ev->ndigests == 0)
+		return "digest is not the hash of its text";
+	for (unsigned k = 0; k < ev->ndigests; k++) {
+		const struct evlog_event_digest *g = &ev->digests[k];
+
+		if (!digest(g->alg, ev->data, n, h) ||
+		    g->size != att_hash_size(g->alg) ||
+		    memcmp(h, g->bytes, g->size) != 0)
+			return "digest is not the hash of its text";
+	}
+	return NULL;
+}
+
 static int events_fn(void *ctx, const struct evlog_info *info,
 		     const struct evlog_event *ev, struct sdm_err *err)
 {
 	struct events_state *st = ctx;
 	const struct att_reference *ref = st->ref;
 	const uint8_t *d;
+	const char *why;
 	char text[ATT_REF_TEXT], hex[24];
 	int ri, rn;
 
@@ -1829,6 +2185,16 @@ static int events_fn(void *ctx, const struct evlog_info *info,
 			st->allowed++;
 			return 0;
 		}
+	if (text[0] != '\0' && text_statement(ref, ev->pcr, text) != NULL) {
+		why = not_self_describing(ev, text);
+		if (why == NULL) {
+			st->texts++;
+			return 0;
+		}
+		problem(st, "event %u (PCR %u, \"%.60s\") %s", ev->index,
+			ev->pcr, text, why);
+		return 0;
+	}
 	if (ri >= 0 && memcmp(ref->events[ri].sha256, d, 32) == 0) {
 		problem(st, "event %u (PCR %u) says \"%.60s\", the reference \"%.60s\"",
 			ev->index, ev->pcr, text, ref->events[ri].text);
@@ -1849,13 +2215,14 @@ static int events_fn(void *ctx, const struct evlog_info *info,
 	return 0;
 }
 
-static void check_events(struct attv *v, const uint8_t *log, size_t len,
-			 struct events_state *st, struct attv_verdict *vd)
+static void check_events_ref(const struct att_reference *ref,
+			     const uint8_t *log, size_t len,
+			     struct events_state *st, struct attv_verdict *vd)
 {
 	struct sdm_err e = { 0 };
 	unsigned required = 0;
 
-	st->ref = &v->ref;
+	st->ref = ref;
 	if (evlog_parse(log, len, events_fn, st, &e) != SDM_OK) {
 		setc(vd, ATTV_EVENTS, ATTV_SKIP, "the log does not parse");
 		return;
@@ -1863,21 +2230,40 @@ static void check_events(struct attv *v, const uint8_t *log, size_t len,
 	for (unsigned p = 17; p <= 20; p++) {
 		int ri;
 
-		while ((ri = required_at(&v->ref, p, st->next[p - 17])) >= 0) {
+		while ((ri = required_at(ref, p, st->next[p - 17])) >= 0) {
 			problem(st, "reference event \"%.60s\" (PCR %u) is missing from the log",
-				v->ref.events[ri].text, p);
+				ref->events[ri].text, p);
 			st->next[p - 17]++;
 		}
 	}
-	for (unsigned i = 0; i < v->ref.nevents; i++)
-		required += v->ref.events[i].required;
+	for (unsigned i = 0; i < ref->nevents; i++)
+		required += ref->events[i].required;
 	if (st->problems != 0)
 		setc(vd, ATTV_EVENTS, ATTV_FAIL, "%u problem%s; %s",
 		     st->problems, st->problems == 1 ? "" : "s", st->first);
 	else
 		setc(vd, ATTV_EVENTS, ATTV_PASS,
-		     "%u events on PCRs 17-20: %u required by the reference, %u allowed repeats",
-		     st->matched + st->allowed, required, st->allowed);
+		     "%u events on PCRs 17-20: %u required by the reference, %u allowed repeats, %u self-describing",
+		     st->matched + st->allowed + st->texts, required,
+		     st->allowed, st->texts);
+}
+
+static void check_events(struct attv *v, const uint8_t *log, size_t len,
+			 struct events_state *st, struct attv_verdict *vd)
+{
+	check_events_ref(&v->ref, log, len, st, vd);
+}
+
+void attv_check_events(const struct att_reference *ref, const uint8_t *log,
+		       size_t len, struct attv_verdict *vd)
+{
+	struct events_state st;
+
+	memset(vd, 0, sizeof(*vd));
+	memset(&st, 0, sizeof(st));
+	for (unsigned c = 0; c < ATTV_NCHECKS; c++)
+		setc(vd, c, ATTV_SKIP, "only the events check ran");
+	check_events_ref(ref, log, len, &st, vd);
 }
 
 static bool pci_eq(const struct att_pci *a, const struct att_pci *b)
