@@ -1899,6 +1899,302 @@ static void test_reference_from_policy(void **state)
 	boot(SDM_LAUNCH_EMULATED_DRTM);
 }
 
+/* ---------------------------------------------------------------- reference from artefacts */
+
+/* The ELFs `make` builds (run from the top directory, as tests/run-all). */
+#define EMU_SINIT "build/emu/sinit.elf"
+#define EMU_DOMMGR "build/emu/dommgr.elf"
+
+static void hex32(const uint8_t d[32], char out[65])
+{
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/*
+ * What sinit measures of elf, computed without sdm: nm for the symbols and
+ * the emulator scenario's own rule (elf_range_sha256 in
+ * tests/emu/scenarios/tpm-bochs-drtm.scn, readelf + dd-like slicing).
+ */
+static bool shell_sinit_digest(const char *elf, char hex[65], unsigned long *size)
+{
+	char cmd[1024], out[200];
+	unsigned long long s = 0, e = 0;
+	FILE *p;
+	bool ok;
+
+	snprintf(cmd, sizeof(cmd),
+		 "bash -c 'source <(sed -n \"/^elf_range_sha256()/,/^}/p\" tests/emu/scenarios/tpm-bochs-drtm.scn) && "
+		 "s=$(nm %s | awk \"\\$3==\\\"__sinit_start\\\"{print \\$1}\") && "
+		 "e=$(nm %s | awk \"\\$3==\\\"__sinit_ro_end\\\"{print \\$1}\") && "
+		 "echo $((16#$s)) $((16#$e)) $(elf_range_sha256 %s $((16#$s)) $((16#$e)))'",
+		 elf, elf, elf);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return false;
+	ok = fgets(out, sizeof(out), p) != NULL &&
+	     sscanf(out, "%llu %llu %64s", &s, &e, hex) == 3 && e > s &&
+	     strlen(hex) == 64;
+	pclose(p);
+	*size = (unsigned long)(e - s);
+	return ok;
+}
+
+/* The PCR/text event dommgr writes: data = text + NUL, digest = H(text). */
+/* bad: 0, or 1 + the bank (0 sha1, 1 sha256) whose digest is changed. */
+static void append_fact(struct evlog_writer *w, const char *text, unsigned bad)
+{
+	struct evlog_digests dg;
+
+	digests(text, strlen(text), &dg);
+	if (bad != 0)
+		dg.d[bad - 1].bytes[5] ^= 0x40;
+	assert_int_equal(evlog_append_text(w, 20, EVLOG_EV_EVENT_TAG, &dg, text,
+					   NULL, 0, &err), SDM_OK);
+}
+
+/*
+ * The log a boot of policy.bin with the given sinit and dommgr writes
+ * (sinit/measure.c, dommgr/measure.c: same events, texts and digests),
+ * with the ptest configuration event's digest changed if bad_fact, or an
+ * unexpected self-describing event added if extra_fact.
+ */
+static size_t artefact_log(const uint8_t *sinit_d, unsigned long sinit_size,
+			   const uint8_t *dommgr, size_t dommgr_len,
+			   unsigned bad_fact, bool extra_fact, uint8_t *buf,
+			   size_t cap)
+{
+	static const uint16_t algs[2] = { EVLOG_ALG_SHA1, EVLOG_ALG_SHA256 };
+	struct evlog_writer w;
+	struct evlog_digests dg;
+	uint8_t *key, *blob, k384[48];
+	size_t key_len, blob_len;
+	unsigned n = 0;
+
+	key = slurp(wp("signer.pub.der"), &key_len);
+	blob = slurp(wp("policy.bin"), &blob_len);
+	assert_int_equal(EVP_Digest(key, key_len, k384, &n, EVP_sha384(), NULL), 1);
+	assert_int_equal(evlog_writer_init(&w, EVLOG_FORMAT_TPM2, buf, cap,
+					   algs, 2, &err), SDM_OK);
+	assert_int_equal(evlog_append_launch(&w, SDM_LAUNCH_EMULATED_DRTM, NULL,
+					     &err), SDM_OK);
+	/* PCR 17: only the sha256 digest of the range is known here; the
+	 * sha1 bank gets a stand-in (the events check compares sha256). */
+	memset(&dg, 0, sizeof(dg));
+	dg.count = 2;
+	dg.d[0].alg = EVLOG_ALG_SHA1;
+	dg.d[1].alg = EVLOG_ALG_SHA256;
+	memcpy(dg.d[1].bytes, sinit_d, 32);
+	assert_int_equal(evlog_append_textf(&w, 17, EVLOG_EV_IPL, &dg, NULL, 0,
+		&err, "sinit image (text+rodata), %lu bytes, emulated DRTM",
+		sinit_size), SDM_OK);
+	digests(key, key_len, &dg);
+	assert_int_equal(evlog_append_textf(&w, 18, EVLOG_EV_EVENT_TAG, &dg,
+		NULL, 0, &err, "policy signer key, %zu bytes DER (SHA-384 %02x%02x%02x%02x...)",
+		key_len, k384[0], k384[1], k384[2], k384[3]), SDM_OK);
+	digests(dommgr, dommgr_len, &dg);
+	assert_int_equal(evlog_append_textf(&w, 19, EVLOG_EV_IPL, &dg, NULL, 0,
+		&err, "dommgr image 'dommgr', %zu bytes", dommgr_len), SDM_OK);
+	digests(blob, blob_len, &dg);
+	assert_int_equal(evlog_append_textf(&w, 19, EVLOG_EV_EVENT_TAG, &dg,
+		NULL, 0, &err, "policy version 1, %zu bytes, 2 domains",
+		blob_len), SDM_OK);
+	append_fact(&w, "DMA protection: on (VT-d tables per domain)", 0);
+	digests(kernel_img, strlen(kernel_img), &dg);
+	assert_int_equal(evlog_append_textf(&w, 20, EVLOG_EV_IPL, &dg, NULL, 0,
+		&err, "domain 'linux' (normal) image, %zu bytes",
+		strlen(kernel_img)), SDM_OK);
+	append_fact(&w, "domain 'linux' config: kind normal, CPUs 0x1, 1048576 KiB in 3 range(s)",
+		    0);
+	digests(ptest_img, strlen(ptest_img), &dg);
+	assert_int_equal(evlog_append_textf(&w, 20, EVLOG_EV_IPL, &dg, NULL, 0,
+		&err, "domain 'ptest' (protected) image, %zu bytes",
+		strlen(ptest_img)), SDM_OK);
+	append_fact(&w, "domain 'ptest' config: kind protected, CPUs 0x2, 16384 KiB in 1 range(s)",
+		    bad_fact);
+	if (extra_fact)
+		append_fact(&w, "domain 'evil' config: kind protected, CPUs 0x4, 4 KiB in 1 range(s)",
+			    0);
+	assert_false(w.overflow);
+	free(key);
+	free(blob);
+	return w.len;
+}
+
+/*
+ * A complete reference from artefacts alone (the policy of
+ * test_reference_from_policy, the sinit and dommgr ELFs make builds): its
+ * PCR 17 and 19 lines have the digests computed independently here, and
+ * the events check passes for the log a boot of them writes; a
+ * self-describing event whose digest is not the hash of its text fails.
+ */
+static void test_reference_from_artefacts(void **state)
+{
+	uint8_t *dommgr, *ref, sd[32], dd[32];
+	size_t dommgr_len, ref_len, len;
+	unsigned long sinit_size = 0;
+	char shex[65], dhex[65], line[300];
+	static uint8_t log[16384];
+	struct att_reference *r = malloc(sizeof(*r));
+	struct attv_verdict vd;
+
+	assert_non_null(r);
+	if (access(EMU_SINIT, R_OK) != 0 || access(EMU_DOMMGR, R_OK) != 0) {
+		free(r);
+		fprintf(stderr, "test_attest: no %s / %s (run make): skipped\n",
+			EMU_SINIT, EMU_DOMMGR);
+		skip();
+	}
+	if (!shell_sinit_digest(EMU_SINIT, shex, &sinit_size))
+		fail_msg("nm/readelf could not compute %s's range", EMU_SINIT);
+	assert_true(attc_unhex(shex, sd, 32, &len) && len == 32);
+	dommgr = slurp(EMU_DOMMGR, &dommgr_len);
+	sha256(dommgr, dommgr_len, dd);
+	hex32(dd, dhex);
+
+	run_ok(run(sdm_cmd_attest, "attest", "reference", "--policy",
+		   wp("policy.bin"), "--key-hash", wp("signer.pub.der"),
+		   "--sinit", EMU_SINIT, "--dommgr", EMU_DOMMGR, "--out",
+		   wp("artefacts-ref.txt"), NULL));
+	ref = slurp(wp("artefacts-ref.txt"), &ref_len);
+	ref = realloc(ref, ref_len + 1);
+	assert_non_null(ref);
+	ref[ref_len] = 0;
+	/* The policy requires DRTM: the text of a DRTM launch. */
+	snprintf(line, sizeof(line),
+		 "\nevent 17 sha256:%s \"sinit image (text+rodata), %lu bytes, emulated DRTM\"\n",
+		 shex, sinit_size);
+	if (strstr((char *)ref, line) == NULL)
+		fail_msg("no '%s' in\n%s", line, ref);
+	snprintf(line, sizeof(line),
+		 "\nevent 19 sha256:%s \"dommgr image 'dommgr', %zu bytes\"\n",
+		 dhex, dommgr_len);
+	assert_non_null(strstr((char *)ref, line));
+	assert_non_null(strstr((char *)ref, "\ntext 20 \"domain 'linux' config: kind normal, \"\n"));
+	assert_int_equal(att_reference_parse((char *)ref, ref_len, "ref", r,
+					     &err), SDM_OK);
+	assert_int_equal(r->ntexts, 3);
+
+	/* A boot of exactly these: the events check passes. */
+	len = artefact_log(sd, sinit_size, dommgr, dommgr_len, 0, false,
+			   log, sizeof(log));
+	spit(wp("artefacts.log"), log, len);
+	attv_check_events(r, log, len, &vd);
+	assert_int_equal(vd.c[ATTV_EVENTS].result, ATTV_PASS);
+	assert_non_null(strstr(vd.c[ATTV_EVENTS].detail,
+			       "4 required by the reference, 2 allowed repeats, 3 self-describing"));
+	assert_int_equal(vd.c[ATTV_REPORT].result, ATTV_SKIP);
+	assert_false(vd.trusted);
+	run_ok(run(sdm_cmd_attest, "attest", "reference", "--policy",
+		   wp("policy.bin"), "--key-hash", wp("signer.pub.der"),
+		   "--sinit", EMU_SINIT, "--dommgr", EMU_DOMMGR, "--out",
+		   wp("artefacts-ref.txt"), "--check", wp("artefacts.log"), NULL));
+	assert_non_null(strstr(last_out, "events PASS"));
+
+	/* The configuration text with another digest: in the sha1 bank
+	 * only, then in the sha256 bank. */
+	len = artefact_log(sd, sinit_size, dommgr, dommgr_len, 1, false,
+			   log, sizeof(log));
+	attv_check_events(r, log, len, &vd);
+	assert_int_equal(vd.c[ATTV_EVENTS].result, ATTV_FAIL);
+	assert_non_null(strstr(vd.c[ATTV_EVENTS].detail,
+			       "digest is not the hash of its text"));
+	len = artefact_log(sd, sinit_size, dommgr, dommgr_len, 2, false,
+			   log, sizeof(log));
+	attv_check_events(r, log, len, &vd);
+	assert_int_equal(vd.c[ATTV_EVENTS].result, ATTV_FAIL);
+	assert_string_equal(vd.c[ATTV_EVENTS].detail,
+		"1 problem; event 10 (PCR 20, \"domain 'ptest' config: kind protected, CPUs 0x2, 16384 KiB in 1 range(s)\") digest is not the hash of its text");
+	spit(wp("artefacts-bad.log"), log, len);
+	run_fails(run(sdm_cmd_attest, "attest", "reference", "--policy",
+		      wp("policy.bin"), "--key-hash", wp("signer.pub.der"),
+		      "--sinit", EMU_SINIT, "--dommgr", EMU_DOMMGR, "--out",
+		      wp("artefacts-ref.txt"), "--check", wp("artefacts-bad.log"),
+		      NULL),
+		  "digest is not the hash of its text");
+	/* A self-describing event of a domain the policy does not have. */
+	len = artefact_log(sd, sinit_size, dommgr, dommgr_len, 0, true,
+			   log, sizeof(log));
+	attv_check_events(r, log, len, &vd);
+	assert_int_equal(vd.c[ATTV_EVENTS].result, ATTV_FAIL);
+	assert_non_null(strstr(vd.c[ATTV_EVENTS].detail,
+			       "event 11 (PCR 20, sha256 "));
+	assert_non_null(strstr(vd.c[ATTV_EVENTS].detail,
+			       "\"domain 'evil' config: kind protected, CPUs 0x4"));
+	assert_non_null(strstr(vd.c[ATTV_EVENTS].detail,
+			       "\") is not in the reference"));
+	/* Another sinit: the PCR 17 event is not the reference's. */
+	sd[0] ^= 1;
+	len = artefact_log(sd, sinit_size, dommgr, dommgr_len, 0, false,
+			   log, sizeof(log));
+	attv_check_events(r, log, len, &vd);
+	assert_int_equal(vd.c[ATTV_EVENTS].result, ATTV_FAIL);
+	assert_non_null(strstr(vd.c[ATTV_EVENTS].detail, "(PCR 17, sha256 "));
+
+	/* Only without a log, and only with a policy. */
+	assert_int_equal(run(sdm_cmd_attest, "attest", "reference", "--eventlog",
+			     wp("log.bin"), "--sinit", EMU_SINIT, NULL),
+			 SDM_EXIT_USAGE);
+	assert_int_equal(run(sdm_cmd_attest, "attest", "reference", "--policy",
+			     wp("policy.bin"), "--key-hash", wp("signer.pub.der"),
+			     "--eventlog", wp("log.bin"), "--dommgr", EMU_DOMMGR,
+			     NULL), SDM_EXIT_USAGE);
+	/* Not an sinit: the dommgr ELF has no __sinit_start. */
+	run_fails(run(sdm_cmd_attest, "attest", "reference", "--policy",
+		      wp("policy.bin"), "--key-hash", wp("signer.pub.der"),
+		      "--sinit", EMU_DOMMGR, NULL),
+		  "--sinit build/emu/dommgr.elf: no symbol __sinit_start");
+	run_fails(run(sdm_cmd_attest, "attest", "reference", "--policy",
+		      wp("policy.bin"), "--key-hash", wp("signer.pub.der"),
+		      "--dommgr", wp("policy.bin"), NULL),
+		  "not an ELF64 x86-64 executable");
+	free(dommgr);
+	free(ref);
+	free(r);
+}
+
+/*
+ * The example boot the emulator harness leaves (tests/emu/run
+ * tpm-bochs-drtm), when there: sinit's digest of the very ELF it booted
+ * is the PCR 17 event of its log.
+ */
+static int example_fn(void *ctx, const struct evlog_info *info,
+		      const struct evlog_event *ev, struct sdm_err *e)
+{
+	const uint8_t *d = evlog_event_digest(ev, EVLOG_ALG_SHA256);
+
+	if (!ev->spec_id && ev->pcr == 17 && d != NULL)
+		memcpy(ctx, d, 32);
+	return 0;
+}
+
+static void test_reference_example_boot(void **state)
+{
+	static const char dir[] = "build/emu/tpm-bochs-drtm";
+	char path[200];
+	uint8_t *elf, *log, d[32], want[32] = { 0 };
+	size_t elf_len, log_len;
+	uint64_t size;
+
+	snprintf(path, sizeof(path), "%s/eventlog.bin", dir);
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "test_attest: no %s (tests/emu/run tpm-bochs-drtm): skipped\n",
+			path);
+		skip();
+	}
+	log = slurp(path, &log_len);
+	snprintf(path, sizeof(path), "%s/sinit.elf", dir);
+	assert_int_equal(attc_read_file(path, 1u << 30, &elf, &elf_len, &err),
+			 SDM_OK);
+	assert_int_equal(evlog_parse(log, log_len, example_fn, want, &err),
+			 SDM_OK);
+	if (attc_sinit_image_digest(elf, elf_len, d, &size, &err) != SDM_OK)
+		fail_msg("%s", err.msg);
+	assert_memory_equal(d, want, 32);
+	free(elf);
+	free(log);
+}
+
 /* Batch mode: every X.bundle against X.nonce, one line each. */
 static void test_batch(void **state)
 {
@@ -2017,6 +2313,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_reference_parse),
 		cmocka_unit_test(test_sinit_image_digest),
+		cmocka_unit_test(test_reference_example_boot),
 	};
 	/* In order: each builds on the files of the one before. */
 	const struct CMUnitTest with_ca[] = {
@@ -2029,6 +2326,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tamper_report),
 		cmocka_unit_test(test_tamper_static),
 		cmocka_unit_test(test_reference_from_policy),
+		cmocka_unit_test(test_reference_from_artefacts),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_seeds),
 	};

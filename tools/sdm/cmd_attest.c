@@ -2191,7 +2191,7 @@ static int events_fn(void *ctx, const struct evlog_info *info,
 			st->texts++;
 			return 0;
 		}
-		problem(st, "event %u (PCR %u, \"%.60s\") %s", ev->index,
+		problem(st, "event %u (PCR %u, \"%.120s\") %s", ev->index,
 			ev->pcr, text, why);
 		return 0;
 	}
