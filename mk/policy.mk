@@ -41,10 +41,16 @@ $(POLICY_ANCHOR): $(POLICY_PUB) | $(B)/bin/sdm
 	$(B)/bin/sdm policy anchor $< --c $@
 policy-key: $(POLICY_ANCHOR)
 
-# The demo's policy, signed with the build's key.
-$(B)/policy/demo.bin: policy/examples/demo.yaml $(POLICY_PUB) $(GUESTS) | $(B)/bin/sdm
+# The demo's policy, signed with the build's key. The blobs depend on the
+# compiler itself: a new error class changes every blob (on_error slots).
+$(B)/policy/demo.bin: policy/examples/demo.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
 	@mkdir -p $(@D)
 	$(B)/bin/sdm policy compile $< --key $(POLICY_KEY) -o $@
-$(B)/policy/qemu.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) | $(B)/bin/sdm
+$(B)/policy/qemu.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
 	@mkdir -p $(@D)
 	$(B)/bin/sdm policy compile $< --key $(POLICY_KEY) -o $@
+# The QEMU policy at other versions (rollback scenarios): qemu-vN.bin.
+$(B)/policy/qemu-v%.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
+	@mkdir -p $(@D)
+	sed 's/^version: 1$$/version: $*/' $< >$(B)/policy/qemu-v$*.yaml
+	$(B)/bin/sdm policy compile $(B)/policy/qemu-v$*.yaml --key $(POLICY_KEY) -o $@

@@ -448,3 +448,25 @@ int sdm_policy_check_image(const struct sdm_pol_domain *d, unsigned img,
 			   "policy: domain '%.31s' image '%.31s': %s %s, the policy says %s",
 			   d->name, im->module, alg, g, w);
 }
+
+enum sdm_rollback_verdict sdm_policy_rollback(uint64_t version,
+					      uint64_t counter,
+					      unsigned *steps,
+					      struct sdm_err *err)
+{
+	*steps = 0;
+	if (version < counter) {
+		sdm_err_set(err, SDM_EINVAL,
+			    "policy: version %llu is older than the TPM "
+			    "rollback counter (%llu): refused (rollback)",
+			    (unsigned long long)version,
+			    (unsigned long long)counter);
+		return SDM_ROLLBACK_REFUSE;
+	}
+	if (version == counter)
+		return SDM_ROLLBACK_CURRENT;
+	*steps = version - counter > SDM_ROLLBACK_MAX_STEPS
+			 ? SDM_ROLLBACK_MAX_STEPS
+			 : (unsigned)(version - counter);
+	return SDM_ROLLBACK_ADVANCE;
+}

@@ -69,6 +69,29 @@ int sdm_policy_check(const struct sdm_policy *p,
 int sdm_policy_check_image(const struct sdm_pol_domain *d, unsigned img,
 			   const void *data, size_t len, struct sdm_err *err);
 
+/*
+ * Rollback protection (docs/policy.md "Rollback protection"): the policy
+ * version against the TPM's rollback counter.
+ *   version <  counter  SDM_ROLLBACK_REFUSE, *steps 0, err: "policy:
+ *                       version 1 is older than the TPM rollback counter
+ *                       (2): refused (rollback)" (code SDM_EINVAL)
+ *   version == counter  SDM_ROLLBACK_CURRENT, *steps 0
+ *   version >  counter  SDM_ROLLBACK_ADVANCE: after a successful launch
+ *                       the counter is incremented *steps times, at most
+ *                       SDM_ROLLBACK_MAX_STEPS (a larger jump takes
+ *                       several boots)
+ */
+enum sdm_rollback_verdict {
+	SDM_ROLLBACK_REFUSE,
+	SDM_ROLLBACK_CURRENT,
+	SDM_ROLLBACK_ADVANCE,
+};
+#define SDM_ROLLBACK_MAX_STEPS 64u
+enum sdm_rollback_verdict sdm_policy_rollback(uint64_t version,
+					      uint64_t counter,
+					      unsigned *steps,
+					      struct sdm_err *err);
+
 /* Index of the domain called name, or -1. */
 int sdm_policy_find_domain(const struct sdm_policy *p, const char *name);
 

@@ -62,7 +62,8 @@ enum sdm_pol_req {
  * Launch error classes: the index into header.on_error. A requirement
  * that is not met is an error of its class; an image whose digest differs
  * (or that is missing) is SDM_POL_ERR_IMAGE; a semantic check against the
- * real machine that fails (policy_check.h) is SDM_POL_ERR_CHECK.
+ * real machine that fails (policy_check.h) is SDM_POL_ERR_CHECK; a
+ * rollback counter sinit cannot read or trust is SDM_POL_ERR_ROLLBACK.
  */
 enum sdm_pol_err_class {
 	SDM_POL_ERR_NO_TPM = 0,   /* TPM required, none found */
@@ -71,7 +72,10 @@ enum sdm_pol_err_class {
 	SDM_POL_ERR_NO_IOMMU = 3, /* IOMMU required, none usable */
 	SDM_POL_ERR_IMAGE = 4,    /* an image is missing or its digest differs */
 	SDM_POL_ERR_CHECK = 5,    /* the policy does not fit the machine */
-	SDM_POL_ERR_CLASSES = 6,
+	SDM_POL_ERR_ROLLBACK = 6, /* the TPM rollback counter cannot be read
+				   * (missing, untrusted, TPM 1.2, no TPM);
+				   * an OLDER policy always halts */
+	SDM_POL_ERR_CLASSES = 7,
 };
 #define SDM_POL_ON_ERROR_SLOTS 16u /* header.on_error; slots >= CLASSES are 0 */
 

@@ -53,6 +53,7 @@ const char *sdm_pol_class_name(unsigned cls)
 		[SDM_POL_ERR_NO_IOMMU] = "no_iommu",
 		[SDM_POL_ERR_IMAGE] = "image_mismatch",
 		[SDM_POL_ERR_CHECK] = "policy_check",
+		[SDM_POL_ERR_ROLLBACK] = "rollback",
 	};
 
 	return cls < SDM_POL_ERR_CLASSES ? names[cls] : "?";

@@ -130,6 +130,7 @@ enum sdm_launch_error {
 	SDM_LERR_NO_IOMMU = 3,  /* no IOMMU: DMA not restricted */
 	SDM_LERR_IMAGE = 4,     /* an image is missing or differs from the policy */
 	SDM_LERR_CHECK = 5,     /* the policy does not fit the machine */
+	SDM_LERR_ROLLBACK = 6,  /* the TPM rollback counter was not checked */
 };
 
 /* Measurement state: the event log (in dommgr's region) and its banks. */

@@ -217,7 +217,8 @@ static void test_src_full(void **state)
 	static const char text[] =
 		"version: 0x10\n"
 		"requirements: {tpm: true, drtm: false, iommu: true}\n"
-		"on_error: {no_iommu: continue, image_mismatch: halt}\n"
+		"on_error: {no_iommu: continue, image_mismatch: halt, "
+		"rollback: continue}\n"
 		"seal_pcrs: [20, 17]\n"
 		"domains:\n"
 		NORMALX(", devices: [\"00:02.0\"]")
@@ -242,6 +243,8 @@ static void test_src_full(void **state)
 	assert_int_equal(p->on_error[SDM_POL_ERR_NO_IOMMU], SDM_POL_ACT_CONTINUE);
 	assert_int_equal(p->on_error[SDM_POL_ERR_NO_TPM], SDM_POL_ACT_HALT);
 	assert_int_equal(p->on_error[SDM_POL_ERR_IMAGE], SDM_POL_ACT_HALT);
+	assert_int_equal(p->on_error[SDM_POL_ERR_ROLLBACK], SDM_POL_ACT_CONTINUE);
+	assert_int_equal(p->on_error[SDM_POL_ERR_CHECK], SDM_POL_ACT_HALT);
 	assert_int_equal(p->seal_pcrs, 1u << 17 | 1u << 20);
 	assert_int_equal(p->ndomains, 3);
 	d = &p->dom[0];
@@ -340,7 +343,7 @@ static const struct src_row src_rows[] = {
 	{ "src: unknown action", "version: 1\non_error: {no_tpm: stop}\ndomains:\n" NORMAL,
 	  "t.yaml:2: on_error.no_tpm: expected halt or continue, got 'stop'" },
 	{ "src: unknown error class", "version: 1\non_error: {no_tmp: halt}\ndomains:\n" NORMAL,
-	  "t.yaml:2: on_error: unknown key 'no_tmp' (known: no_tpm tpm_error no_drtm no_iommu image_mismatch policy_check)" },
+	  "t.yaml:2: on_error: unknown key 'no_tmp' (known: no_tpm tpm_error no_drtm no_iommu image_mismatch policy_check rollback)" },
 	{ "src: PCR out of range", "version: 1\nseal_pcrs: [17, 24]\ndomains:\n" NORMAL,
 	  "t.yaml:2: seal_pcrs[1]: 24 is out of range (0-23)" },
 	{ "src: PCR twice", "version: 1\nseal_pcrs: [17, 17]\ndomains:\n" NORMAL,
@@ -1047,8 +1050,11 @@ static const struct blob_row blob_rows[] = {
 	  "policy: reserved header fields are not zero" },
 	{ "blob: reserved header bytes", false, { { HO(reserved1) + 7, 1, 1 } },
 	  "policy: reserved header fields are not zero" },
-	{ "blob: on_error slot past the classes", false, { { HO(on_error) + 6, 1, 1 } },
-	  "policy: on_error slot 6 (no such error class) is not zero" },
+	{ "blob: on_error slot past the classes", false, { { HO(on_error) + 7, 1, 1 } },
+	  "policy: on_error slot 7 (no such error class) is not zero" },
+	{ "blob: rollback action 0 (a blob from before the class)", false,
+	  { { HO(on_error) + 6, 1, 0 } },
+	  "policy: on_error rollback: action 0 is neither halt (1) nor continue (2)" },
 	{ "blob: unknown requirement", false, { { HO(flags), 4, 0xf } },
 	  "policy: unknown requirement flags 0x8" },
 	{ "blob: drtm without tpm", false, { { HO(flags), 4, SDM_POL_REQ_DRTM } },

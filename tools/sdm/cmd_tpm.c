@@ -23,6 +23,7 @@
 	"usage: sdm tpm pcrs [--tcti STR] [--pcrs LIST] [--bank BANK] [--json]\n" \
 	"       sdm tpm pcrs --tpm12 [--tcsd HOST[:PORT]] [--pcrs LIST] [--json]\n" \
 	"       sdm tpm provision|activate ... (attestation keys: sdm tpm provision --help)\n" \
+	"       sdm tpm counter define|show|advance-to N ... (policy rollback counter)\n" \
 	"\n" \
 	"Reads PCR values from a TPM 2.0 (tpm2-tss ESAPI) or a TPM 1.2 (TrouSerS'\n" \
 	"tcsd, through libtspi.so.1) and prints one line per PCR, 'sha256:17\n" \
@@ -471,6 +472,8 @@ int sdm_cmd_tpm(int argc, char **argv)
 		return sdm_cmd_tpm_provision(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "activate") == 0)
 		return sdm_cmd_tpm_activate(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "counter") == 0)
+		return sdm_cmd_tpm_counter(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 			  strcmp(argv[1], "-h") == 0)) {
 		fputs(TPM_USAGE, stdout);
