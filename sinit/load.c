@@ -106,6 +106,7 @@ void sinit_load_dommgr(struct sinit_state *st)
 
 	/* Measured before a byte of it runs (and before it is copied). */
 	sinit_measure(st, mod);
+	sinit_rollback_check(st);
 	sinit_policy_enforce(st);
 
 	struct dommgr_plan plan;
@@ -175,6 +176,8 @@ void sinit_load_dommgr(struct sinit_state *st)
 	       strnlen(mod->cmdline, sizeof(ho->dommgr_cmdline) - 1));
 	if (sdm_handoff_check(ho, DOMMGR_HANDOFF_SIZE, &err) != SDM_OK)
 		sinit_fatal(st, "%s", err.msg);
+	/* The launch succeeded: a newer policy's version becomes the floor. */
+	sinit_rollback_advance(st);
 
 	pr_info("entering dommgr");
 	log_flush();

@@ -52,6 +52,11 @@ void sinit_launch_error(struct sinit_state *st, enum sdm_launch_error e,
 	st->launch_kind = SDM_LAUNCH_UNMEASURED;
 }
 
+const struct tpmdev *sinit_tpm(const struct sinit_state *st)
+{
+	return st->tpm_ok ? &tpm : NULL;
+}
+
 static int measure(struct sinit_state *st, unsigned pcr, uint32_t type,
 		   const void *data, size_t len, const char *text,
 		   struct sdm_err *err)

@@ -48,6 +48,17 @@ void sinit_policy_enforce(struct sinit_state *st);
 /* A launch error: the policy's action (or the command line's), recorded. */
 void sinit_launch_error(struct sinit_state *st, enum sdm_launch_error e,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Rollback protection (sinit/rollback.c): compare the verified policy's
+ * version with the TPM NV counter (after sinit_measure started the TPM;
+ * an older policy halts), and advance the counter just before dommgr is
+ * entered.
+ */
+void sinit_rollback_check(struct sinit_state *st);
+void sinit_rollback_advance(struct sinit_state *st);
+/* The TPM sinit_measure opened, or NULL when there is none or it failed. */
+struct tpmdev;
+const struct tpmdev *sinit_tpm(const struct sinit_state *st);
 /* Start the TPM and measure the launch: PCR 17 (sinit), 18, 19 (dommgr). */
 void sinit_measure(struct sinit_state *st, const struct mb2_module *dommgr);
 /* Fill the handoff's measurement facts and copy the event log to dst. */
