@@ -750,3 +750,191 @@ int tpm2_get_random(const struct tpm_transport *t, unsigned loc, void *out,
 	}
 	return SDM_OK;
 }
+
+/* ------------------------------------------------ sessions and quotes */
+
+#define RSP_QUOTE 2048
+
+int tpm2_start_policy_session(const struct tpm_transport *t, unsigned loc,
+			      const uint8_t nonce_caller[TPM20_NONCE_CALLER],
+			      uint32_t *session, struct sdm_err *err)
+{
+	uint8_t c[CMD_SMALL], rsp[RSP_MAX], nonce[TPM20_MAX_DIGEST];
+	struct tpm_buf b;
+	struct tpm_rd r;
+	uint32_t h;
+	uint16_t n;
+	int rc;
+
+	tpm_buf_init(&b, c, sizeof(c));
+	tpm_buf_cmd_start(&b, TPM20_ST_NO_SESSIONS,
+			  TPM20_CC_START_AUTH_SESSION);
+	tpm_buf_u32(&b, TPM20_RH_NULL); /* tpmKey: unsalted */
+	tpm_buf_u32(&b, TPM20_RH_NULL); /* bind: unbound */
+	tpm_buf_tpm2b(&b, nonce_caller, TPM20_NONCE_CALLER);
+	tpm_buf_u16(&b, 0);             /* encryptedSalt: empty */
+	tpm_buf_u8(&b, TPM20_SE_POLICY);
+	tpm_buf_u16(&b, TPM20_ALG_NULL); /* symmetric: none */
+	tpm_buf_u16(&b, TPM20_ALG_SHA256);
+	rc = tpm2_transact(t, loc, "TPM2_StartAuthSession", &b, rsp,
+			   sizeof(rsp), &r, err);
+	if (rc != SDM_OK)
+		return rc;
+	h = tpm_rd_u32(&r, "sessionHandle");
+	/* Part 3 11.1: nonceTPM is at least 16 bytes. */
+	n = tpm_rd_tpm2b(&r, "nonceTPM", nonce, sizeof(nonce));
+	if (!r.bad && n < TPM20_NONCE_CALLER)
+		tpm_rd_fail(&r, r.off - n - 2, SDM_EINVAL,
+			    "nonceTPM of %u bytes, at least %u expected", n,
+			    TPM20_NONCE_CALLER);
+	/* Part 2 7.5: a policy session's handle is 0x03xxxxxx. */
+	if (!r.bad && (h >> 24) != 0x03)
+		tpm_rd_fail(&r, 10, SDM_EINVAL,
+			    "sessionHandle 0x%08x is not a policy session", h);
+	rc = tpm_rd_end(&r);
+	if (rc == SDM_OK)
+		*session = h;
+	return rc;
+}
+
+/* A command whose response is a bare header (NO_SESSIONS, no values). */
+static int simple_cmd(const struct tpm_transport *t, unsigned loc,
+		      const char *name, struct tpm_buf *b,
+		      struct sdm_err *err)
+{
+	uint8_t rsp[RSP_MAX];
+	struct tpm_rd r;
+	int rc;
+
+	rc = tpm2_transact(t, loc, name, b, rsp, sizeof(rsp), &r, err);
+	if (rc != SDM_OK)
+		return rc;
+	return tpm_rd_end(&r);
+}
+
+int tpm2_policy_locality(const struct tpm_transport *t, unsigned loc,
+			 uint32_t session, uint8_t locality,
+			 struct sdm_err *err)
+{
+	uint8_t c[CMD_SMALL];
+	struct tpm_buf b;
+
+	tpm_buf_init(&b, c, sizeof(c));
+	tpm_buf_cmd_start(&b, TPM20_ST_NO_SESSIONS, TPM20_CC_POLICY_LOCALITY);
+	tpm_buf_u32(&b, session);
+	tpm_buf_u8(&b, locality);
+	return simple_cmd(t, loc, "TPM2_PolicyLocality", &b, err);
+}
+
+int tpm2_flush_context(const struct tpm_transport *t, unsigned loc,
+		       uint32_t handle, struct sdm_err *err)
+{
+	uint8_t c[CMD_SMALL];
+	struct tpm_buf b;
+
+	tpm_buf_init(&b, c, sizeof(c));
+	tpm_buf_cmd_start(&b, TPM20_ST_NO_SESSIONS, TPM20_CC_FLUSH_CONTEXT);
+	tpm_buf_u32(&b, handle);
+	return simple_cmd(t, loc, "TPM2_FlushContext", &b, err);
+}
+
+/* Steps over one TPMT_SIGNATURE (Part 2 11.3.4), checking its shape. */
+static void rd_signature(struct tpm_rd *r)
+{
+	size_t at = r->off;
+	uint16_t alg = tpm_rd_u16(r, "sigAlg");
+	uint8_t v[512];
+
+	if (r->bad)
+		return;
+	switch (alg) {
+	case TPM20_ALG_RSASSA:
+	case TPM20_ALG_RSAPSS:
+		tpm_rd_u16(r, "signature hash");
+		if (tpm_rd_tpm2b(r, "RSA signature", v, 512) == 0 && !r->bad)
+			tpm_rd_fail(r, r->off - 2, SDM_EINVAL,
+				    "empty RSA signature");
+		break;
+	case TPM20_ALG_ECDSA:
+	case TPM20_ALG_ECDAA:
+	case TPM20_ALG_SM2:
+	case TPM20_ALG_ECSCHNORR:
+		tpm_rd_u16(r, "signature hash");
+		if (tpm_rd_tpm2b(r, "signatureR", v, 66) == 0 && !r->bad)
+			tpm_rd_fail(r, r->off - 2, SDM_EINVAL,
+				    "empty signatureR");
+		if (tpm_rd_tpm2b(r, "signatureS", v, 66) == 0 && !r->bad)
+			tpm_rd_fail(r, r->off - 2, SDM_EINVAL,
+				    "empty signatureS");
+		break;
+	default:
+		tpm_rd_fail(r, at, SDM_EINVAL,
+			    "sigAlg 0x%04x is not a signature scheme", alg);
+	}
+}
+
+int tpm2_quote(const struct tpm_transport *t, unsigned loc,
+	       uint32_t key_handle, uint32_t session, const void *qdata,
+	       size_t qlen, const struct tpm2_bank *sel, unsigned nsel,
+	       uint8_t *attest, size_t attest_cap, size_t *attest_len,
+	       uint8_t *sig, size_t sig_cap, size_t *sig_len,
+	       struct sdm_err *err)
+{
+	static const char name[] = "TPM2_Quote";
+	uint8_t c[CMD_SMALL], rsp[RSP_QUOTE];
+	struct tpm_buf b;
+	struct tpm_rd r;
+	size_t end, at, sig_at, sig_end;
+	uint16_t alen;
+	int rc;
+
+	if (qlen > TPM20_MAX_DIGEST + 2)
+		return sdm_err_set(err, SDM_EINVAL,
+				   "%s: qualifyingData of %zu bytes, at most %u",
+				   name, qlen, TPM20_MAX_DIGEST + 2);
+	if (nsel == 0 || nsel > TPM20_MAX_BANKS)
+		return sdm_err_set(err, SDM_EINVAL, "%s: %u banks, 1..%u allowed",
+				   name, nsel, TPM20_MAX_BANKS);
+	tpm_buf_init(&b, c, sizeof(c));
+	tpm_buf_cmd_start(&b, TPM20_ST_SESSIONS, TPM20_CC_QUOTE);
+	tpm_buf_u32(&b, key_handle);
+	/* Authorization area: the policy session, no nonce, attributes 0
+	 * (continueSession clear), empty hmac (Part 1 19.7.1). */
+	tpm_buf_u32(&b, 4 + 2 + 1 + 2);
+	tpm_buf_u32(&b, session);
+	tpm_buf_u16(&b, 0);
+	tpm_buf_u8(&b, 0);
+	tpm_buf_u16(&b, 0);
+	tpm_buf_tpm2b(&b, qdata, qlen);
+	tpm_buf_u16(&b, TPM20_ALG_NULL); /* inScheme: the key's own */
+	tpm2_put_pcr_selection(&b, sel, nsel);
+	rc = tpm2_transact(t, loc, name, &b, rsp, sizeof(rsp), &r, err);
+	if (rc != SDM_OK)
+		return rc;
+	tpm2_rd_params_begin(&r, &end);
+	at = r.off;
+	alen = tpm_rd_u16(&r, "quoted size");
+	if (!r.bad && (alen == 0 || alen > TPM20_MAX_ATTEST || alen > attest_cap))
+		tpm_rd_fail(&r, at, SDM_ERANGE,
+			    "quoted size %u: 1..%zu allowed", alen,
+			    attest_cap < TPM20_MAX_ATTEST ? attest_cap :
+							    TPM20_MAX_ATTEST);
+	if (!r.bad)
+		tpm_rd_bytes(&r, "quoted", attest, alen);
+	sig_at = r.off;
+	rd_signature(&r);
+	if (!r.bad && r.off - sig_at > sig_cap)
+		tpm_rd_fail(&r, sig_at, SDM_ERANGE,
+			    "signature of %zu bytes exceeds %zu",
+			    r.off - sig_at, sig_cap);
+	sig_end = r.off;
+	if (!r.bad)
+		memcpy(sig, rsp + sig_at, sig_end - sig_at);
+	/* The signature must end where parameterSize says. */
+	rc = tpm2_rd_params_end(&r, end, 1);
+	if (rc != SDM_OK)
+		return rc;
+	*attest_len = alen;
+	*sig_len = sig_end - sig_at;
+	return SDM_OK;
+}

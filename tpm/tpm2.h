@@ -32,6 +32,24 @@
 #define TPM20_CC_GET_RANDOM 0x0000017b
 #define TPM20_CC_PCR_READ 0x0000017e
 #define TPM20_CC_PCR_EXTEND 0x00000182
+#define TPM20_CC_POLICY_LOCALITY 0x0000016f
+#define TPM20_CC_QUOTE 0x00000158
+#define TPM20_CC_FLUSH_CONTEXT 0x00000165
+#define TPM20_CC_START_AUTH_SESSION 0x00000176
+/* Part 2, 7.4 TPM_RH; 6.11 TPM_SE; 8.5 TPMA_LOCALITY */
+#define TPM20_RH_NULL 0x40000007
+#define TPM20_SE_POLICY 0x01
+#define TPM20_LOC_ZERO 0x01
+#define TPM20_LOC_TWO 0x04
+#define TPM20_LOC_THREE 0x08
+/* TCG Algorithm Registry: signature schemes and the null algorithm */
+#define TPM20_ALG_NULL 0x0010
+#define TPM20_ALG_RSASSA 0x0014
+#define TPM20_ALG_RSAPSS 0x0016
+#define TPM20_ALG_ECDSA 0x0018
+#define TPM20_ALG_ECDAA 0x001a
+#define TPM20_ALG_SM2 0x001b
+#define TPM20_ALG_ECSCHNORR 0x001c
 /* Part 2, 6.6 TPM_RC */
 #define TPM20_RC_SUCCESS 0x000
 #define TPM20_RC_INITIALIZE 0x100 /* TPM2_Startup: already started */
@@ -163,6 +181,50 @@ int tpm2_pcr_extend(const struct tpm_transport *t, unsigned loc,
 /* TPM2_GetRandom until n bytes are filled (the TPM may return fewer). */
 int tpm2_get_random(const struct tpm_transport *t, unsigned loc, void *out,
 		    size_t n, struct sdm_err *err);
+
+/* ------------------------------------------------ sessions and quotes */
+
+#define TPM20_NONCE_CALLER 16 /* nonceCaller we send (Part 3 11.1: >= 16) */
+#define TPM20_MAX_ATTEST 2048 /* TPM2B_ATTEST contents we accept */
+#define TPM20_MAX_SIGNATURE 1024 /* TPMT_SIGNATURE bytes we accept */
+
+/*
+ * TPM2_StartAuthSession: an unsalted, unbound policy session with
+ * authHash SHA-256 and no parameter encryption (tpmKey = bind =
+ * TPM_RH_NULL, symmetric TPM_ALG_NULL). nonce_caller is 16 bytes. The
+ * session's handle goes to *session; flush it when a command that was to
+ * use it did not run.
+ */
+int tpm2_start_policy_session(const struct tpm_transport *t, unsigned loc,
+			      const uint8_t nonce_caller[TPM20_NONCE_CALLER],
+			      uint32_t *session, struct sdm_err *err);
+
+/* TPM2_PolicyLocality(session, locality): locality is a TPMA_LOCALITY. */
+int tpm2_policy_locality(const struct tpm_transport *t, unsigned loc,
+			 uint32_t session, uint8_t locality,
+			 struct sdm_err *err);
+
+/* TPM2_FlushContext(handle). */
+int tpm2_flush_context(const struct tpm_transport *t, unsigned loc,
+		       uint32_t handle, struct sdm_err *err);
+
+/*
+ * TPM2_Quote with the key at key_handle, authorized by the policy session
+ * `session` (continueSession clear: the TPM ends the session when the
+ * command succeeds), over the PCRs of sel[0..nsel), with qualifyingData
+ * qdata[0..qlen) (at most 64 bytes) and the key's own scheme (inScheme
+ * TPM_ALG_NULL). On SDM_OK, attest[0..*attest_len) holds the TPMS_ATTEST
+ * the TPM signed (the contents of TPM2B_ATTEST) and sig[0..*sig_len) the
+ * TPMT_SIGNATURE exactly as the TPM returned it (RSASSA, RSAPSS or an
+ * ECC scheme; its structure is checked, its value is not: the verifier
+ * does that).
+ */
+int tpm2_quote(const struct tpm_transport *t, unsigned loc,
+	       uint32_t key_handle, uint32_t session, const void *qdata,
+	       size_t qlen, const struct tpm2_bank *sel, unsigned nsel,
+	       uint8_t *attest, size_t attest_cap, size_t *attest_len,
+	       uint8_t *sig, size_t sig_cap, size_t *sig_len,
+	       struct sdm_err *err);
 
 /* ------------------------------------------------ building blocks */
 

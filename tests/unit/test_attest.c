@@ -52,6 +52,7 @@
 #include "tools/sdm/util.h"
 #include "tpm/attest.h"
 #include "tpm/eventlog.h"
+#include "tpm/evidence.h"
 #include "tpm/host/swtpm.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -2302,6 +2303,107 @@ static void test_ecc_ek_rsa_ak(void **state)
 		  "is RSA, not ECC");
 }
 
+/* ---------------------------------------------------------------- dommgr's evidence */
+
+static void sha256_cb(const void *p, size_t n, uint8_t out[32])
+{
+	sha256(p, n, out);
+}
+
+/*
+ * tpm/evidence.c, the code dommgr runs on SDM_HC_ATTEST, against the same
+ * swtpm over our own TPM transport: its bundle is TRUSTED by the verifier
+ * at locality 2, and the TPM refuses it at any other locality, each
+ * failure flushing its session (swtpm holds only 3: a leak would make the
+ * last quote fail with TPM_RC_SESSION_MEMORY).
+ */
+static void test_dommgr_evidence(void **state)
+{
+	struct attv_verdict vd;
+	struct swtpm c;
+	struct evidence_in in;
+	uint8_t nonce[24], *report, *log, *bundle = malloc(ATT_MAX_FILE);
+	size_t rlen, llen, blen = 0, nlen;
+
+	assert_non_null(bundle);
+	boot(SDM_LAUNCH_EMULATED_DRTM);
+	write_report("report.bin", SDM_LAUNCH_EMULATED_DRTM, ATT_IOMMU_VTD, false);
+	run_ok(run(sdm_cmd_attest, "attest", "reference", "--eventlog",
+		   wp("log.bin"), "--report", wp("report.bin"), "--require",
+		   "iommu", "--require", "drtm", "--require", "ak-locality=2",
+		   "--out", wp("ref.txt"), NULL));
+	report = slurp(wp("report.bin"), &rlen);
+	log = slurp(wp("log.bin"), &llen);
+	assert_true(attc_unhex(nonce_hex, nonce, sizeof(nonce), &nlen));
+	in = (struct evidence_in){ .nonce = nonce, .nonce_len = nlen,
+				   .report = report, .report_len = rlen,
+				   .evlog = log, .evlog_len = llen,
+				   .ak_handle = EVIDENCE_AK_HANDLE,
+				   .locality = EVIDENCE_AK_LOCALITY,
+				   .sha256 = sha256_cb };
+	assert_int_equal(EVIDENCE_AK_HANDLE, ATT_AK_HANDLE);
+	assert_int_equal(EVIDENCE_AK_LOCALITY, ATT_AK_LOCALITY);
+	assert_int_equal(swtpm_connect(&c, "127.0.0.1", (uint16_t)fx.port,
+				       (uint16_t)(fx.port + 1), true, &err),
+			 SDM_OK);
+
+	/* Every call first, the checks after the connection is closed: a
+	 * failed check must not leave swtpm's channels taken for the next
+	 * test. [0] bad nonce, [1..4] other localities, [5] too small a
+	 * buffer, [6] the real thing. */
+	struct sdm_err e[7];
+	int rcs[7];
+	unsigned n = 0;
+
+	memset(e, 0, sizeof(e));
+	/* Bad input is refused before the TPM sees anything. */
+	in.nonce_len = ATT_NONCE_MIN - 1;
+	rcs[n] = evidence_make(swtpm_transport(&c), &in, bundle, ATT_MAX_FILE,
+			       &blen, &e[n]);
+	n++;
+	in.nonce_len = nlen;
+	/* Other localities: the AK's policy fails, the session is flushed. */
+	for (unsigned loc = 0; loc <= 4; loc++) {
+		if (loc == EVIDENCE_AK_LOCALITY)
+			continue;
+		in.locality = loc;
+		rcs[n] = evidence_make(swtpm_transport(&c), &in, bundle,
+				       ATT_MAX_FILE, &blen, &e[n]);
+		n++;
+	}
+	in.locality = EVIDENCE_AK_LOCALITY;
+	/* A bundle that does not fit is refused, not cut. */
+	rcs[n] = evidence_make(swtpm_transport(&c), &in, bundle, 600, &blen,
+			       &e[n]);
+	n++;
+	rcs[n] = evidence_make(swtpm_transport(&c), &in, bundle, ATT_MAX_FILE,
+			       &blen, &e[n]);
+	n++;
+	swtpm_set_locality(&c, 0, &err);
+	swtpm_stop(&c);
+	assert_int_equal(n, 7);
+	err = e[0];
+	expect_err(rcs[0], "nonce of 7 bytes");
+	for (unsigned i = 1; i <= 4; i++) {
+		if (rcs[i] <= 0 ||
+		    strstr(e[i].msg, "TPM2_Quote: TPM refused") == NULL)
+			fail_msg("other locality (call %u): rc %d: %s", i,
+				 rcs[i], e[i].msg);
+	}
+	err = e[5];
+	expect_err(rcs[5], "bundle: does not fit in 600 bytes");
+	if (rcs[6] != SDM_OK)
+		fail_msg("evidence_make at locality 2: %s", e[6].msg);
+	spit(wp("dommgr.bundle"), bundle, blen);
+	verify("dommgr.bundle", nonce_hex, "ref.txt", &vd);
+	expect_verdict(&vd, 0, ATTV_ISOLATION, "AK bound to locality 2");
+	verify("dommgr.bundle", nonce2_hex, "ref.txt", &vd);
+	expect_verdict(&vd, F(ATTV_NONCE), ATTV_NONCE, "a replayed or misdirected bundle");
+	free(report);
+	free(log);
+	free(bundle);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest formats[] = {
@@ -2319,6 +2421,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest with_ca[] = {
 		cmocka_unit_test(test_enrol_rsa_ek_with_cert),
 		cmocka_unit_test(test_trusted_and_interop),
+		cmocka_unit_test(test_dommgr_evidence),
 		cmocka_unit_test(test_tamper_nonce),
 		cmocka_unit_test(test_tamper_events),
 		cmocka_unit_test(test_tamper_pcrs),
