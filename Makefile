@@ -34,14 +34,14 @@ DOMMGR_OBJS := $(call objs,dommgr,$(DOMMGR_SRCS))
 
 # ---------------------------------------------------------------- outputs
 GUESTS := $(B)/guests/hello-mb2.elf $(B)/guests/hello-mb1.elf \
-	$(B)/guests/ptest.elf $(B)/guests/attack.elf
+	$(B)/guests/ptest.elf $(B)/guests/attack.elf $(B)/guests/evidence.elf
 EMU_IMAGES := $(B)/emu/sinit.elf $(B)/emu/dommgr.elf
 # Test variants, chosen at link time (tests/emu/inject/).
 VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf \
 	$(B)/test/dommgr-scrubcheck.elf $(B)/test/dommgr-badentry.elf
 
 all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(B)/bin/sdm-tpm-bridge $(GUESTS) $(VARIANTS) \
-	$(EMU_IMAGES) $(B)/policy/demo.bin $(B)/policy/qemu.bin \
+	$(EMU_IMAGES) $(B)/policy/demo.bin $(B)/policy/qemu.bin $(B)/policy/attest.bin \
 	$(B)/policy/qemu-v3.bin
 
 # Host half of the emulator TPM bridge: one C file plus the frame codec it

@@ -22,6 +22,7 @@ uint64_t hypercall(struct domain *d, uint64_t nr, uint64_t a1, uint64_t a2,
 int dommgr_cpu_index(uint32_t apic_id);
 /* The domain table (dommgr/main.c). */
 struct domain_table *dommgr_domains(void);
+const struct sdm_handoff *dommgr_handoff(void);
 /* Set when a system event is under way: protected CPUs stop at their next exit. */
 extern volatile bool dommgr_stopping;
 

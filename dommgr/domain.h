@@ -49,6 +49,9 @@ struct domain {
 	unsigned ndevs;
 	struct dom_dev devs[DOM_MAX_DEVS];
 	uint64_t dma_faults; /* blocked DMA of its devices (dommgr/iommu.c) */
+	/* Its image as loaded: SHA-256 of the bytes measured into PCR 20. */
+	uint8_t image_sha256[32];
+	uint64_t image_size;
 	char stop_reason[96];
 };
 

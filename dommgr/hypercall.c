@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sdm/hypercall.h>
 #include <sdm/log.h>
+#include "dommgr/attest.h"
 #include "dommgr/core.h"
 #include "dommgr/mm.h"
 
@@ -85,6 +86,38 @@ static uint64_t hc_stats(struct domain *d, uint64_t gpa, uint64_t len)
 	return sizeof(st);
 }
 
+static uint64_t hc_attest(struct domain *d, uint64_t req_gpa, uint64_t gpa,
+			  uint64_t cap)
+{
+	struct sdm_hc_attest_req req;
+	struct sdm_err err = { 0 };
+	const void *src;
+	void *dst;
+	size_t len = 0;
+	int rc;
+
+	src = guest_buf(d, req_gpa, sizeof(req));
+	if (src == NULL)
+		return (uint64_t)SDM_HC_EFAULT;
+	memcpy(&req, src, sizeof(req)); /* once: the guest may change it */
+	if (req.reserved != 0 || req.nonce_len < SDM_HC_NONCE_MIN ||
+	    req.nonce_len > SDM_HC_NONCE_MAX)
+		return (uint64_t)SDM_HC_EINVAL;
+	if (cap > SDM_HC_ATTEST_MAX)
+		cap = SDM_HC_ATTEST_MAX;
+	dst = guest_buf(d, gpa, cap);
+	if (dst == NULL)
+		return (uint64_t)SDM_HC_EFAULT;
+	rc = dommgr_attest(d, req.nonce, req.nonce_len, dst, cap, &len, &err);
+	if (rc == SDM_ENOSPC)
+		return (uint64_t)SDM_HC_ENOSPC;
+	if (rc != SDM_OK) {
+		pr_err("attest: domain '%s': no evidence: %s", d->name, err.msg);
+		return (uint64_t)SDM_HC_EIO;
+	}
+	return len;
+}
+
 uint64_t hypercall(struct domain *d, uint64_t nr, uint64_t a1, uint64_t a2,
 		   uint64_t a3)
 {
@@ -98,6 +131,8 @@ uint64_t hypercall(struct domain *d, uint64_t nr, uint64_t a1, uint64_t a2,
 		return hc_console(d, a1, a2);
 	case SDM_HC_EXIT_STATS:
 		return hc_stats(d, a1, a2);
+	case SDM_HC_ATTEST:
+		return hc_attest(d, a1, a2, a3);
 	default:
 		return (uint64_t)SDM_HC_ENOSYS;
 	}

@@ -10,6 +10,7 @@
 #include <sdm/acpi.h>
 #include <sdm/log.h>
 #include <sdm/power.h>
+#include "crypto/crypto.h"
 #include "dommgr/core.h"
 #include "dommgr/dommgr.h"
 #include "dommgr/iommu.h"
@@ -29,6 +30,11 @@ volatile bool dommgr_stopping;
 struct domain_table *dommgr_domains(void)
 {
 	return &domains;
+}
+
+const struct sdm_handoff *dommgr_handoff(void)
+{
+	return handoff;
 }
 
 int dommgr_cpu_index(uint32_t apic_id)
@@ -179,6 +185,8 @@ static int prepare_domain(struct domain *d, const struct cpu_caps *caps,
 				  0x10000, &gb, err);
 	if (rc != SDM_OK)
 		return rc;
+	crypto_sha256(image, m->size, d->image_sha256);
+	d->image_size = m->size;
 	rc = dommgr_measure_domain(d, image, m->size, err);
 	if (rc != SDM_OK)
 		return rc;

@@ -9,6 +9,7 @@
 #include <sdm/log.h>
 #include <sdm/tpmdev.h>
 #include "crypto/crypto.h"
+#include "tpm/evidence.h"
 #include "dommgr/core.h"
 #include "dommgr/measure.h"
 #include "dommgr/mm.h"
@@ -92,6 +93,41 @@ int dommgr_measure_fact(const char *text, struct sdm_err *err)
 		return SDM_OK;
 	return extend(20, EVLOG_EV_EVENT_TAG, text, strnlen(text, 200), text,
 		      err);
+}
+
+bool dommgr_measuring(void)
+{
+	return measuring;
+}
+
+static void sha256_fn(const void *p, size_t n, uint8_t out[32])
+{
+	crypto_sha256(p, n, out);
+}
+
+int dommgr_measure_evidence(const uint8_t *nonce, size_t nonce_len,
+			    const uint8_t *report, size_t report_len,
+			    uint8_t *out, size_t cap, size_t *len,
+			    struct sdm_err *err)
+{
+	struct evidence_in in = {
+		.nonce = nonce, .nonce_len = nonce_len,
+		.report = report, .report_len = report_len,
+		.evlog = log.buf, .evlog_len = log.len,
+		.ak_handle = EVIDENCE_AK_HANDLE,
+		.locality = EVIDENCE_AK_LOCALITY,
+		.sha256 = sha256_fn,
+	};
+
+	SDM_STATIC_ASSERT(EVIDENCE_AK_LOCALITY == DOMMGR_LOC,
+			  "the AK signs at dommgr's locality");
+	if (!measuring)
+		return sdm_err_set(err, SDM_ENOENT, "no TPM: the launch is not "
+				   "measured, there is no evidence to give");
+	if (log.format != EVLOG_FORMAT_TPM2)
+		return sdm_err_set(err, SDM_ENOENT, "a TPM 1.2 launch: quotes "
+				   "need TPM 2.0");
+	return evidence_make(tpm.t, &in, out, cap, len, err);
 }
 
 void dommgr_eventlog_print(void)

@@ -54,3 +54,7 @@ $(B)/policy/qemu-v%.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) $(B)/
 	@mkdir -p $(@D)
 	sed 's/^version: 1$$/version: $*/' $< >$(B)/policy/qemu-v$*.yaml
 	$(B)/bin/sdm policy compile $(B)/policy/qemu-v$*.yaml --key $(POLICY_KEY) -o $@
+# make demo's: the normal domain is the evidence client (guests/evidence).
+$(B)/policy/attest.bin: policy/examples/attest.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
+	@mkdir -p $(@D)
+	$(B)/bin/sdm policy compile $< --key $(POLICY_KEY) -o $@
