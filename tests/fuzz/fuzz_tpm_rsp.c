@@ -1,8 +1,11 @@
 /*
- * libFuzzer target for the TPM response parsers (tpm/tpm2.c, tpm/tpm12.c).
+ * libFuzzer target for the TPM response parsers (tpm/tpm2.c, tpm/tpm12.c)
+ * and dommgr's evidence path on top of them (tpm/evidence.c: session,
+ * PolicyLocality, Quote, FlushContext, the bundle).
  *
  * Input: one selector byte, then the TPM's responses.
- *   selector bits 3:0  the command (see run());
+ *   selector bits 3:0  the command (see run(); 15 with parameter 7: the
+ *                      response-code decoders on the first 4 bytes)
  *            bit 4     1: the responses are consecutive, each as long as
  *                      its header's size field says (clamped to what is
  *                      left); 0: every command gets all the rest
@@ -16,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tpm/attest.h"
+#include "tpm/evidence.h"
 #include "tpm/tpm12.h"
 #include "tpm/tpm2.h"
 
@@ -99,6 +104,45 @@ static int pcr_read(const struct tpm_transport *t, unsigned p,
 			CHECK(out[i].size == 0 ||
 			      out[i].size == tpm2_alg_digest_size(a[i]));
 		}
+	return rc;
+}
+
+/* Not SHA-256: any fixed function of the bytes will do here. */
+static void fake_sha256(const void *p, size_t n, uint8_t out[32])
+{
+	const uint8_t *b = p;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	for (unsigned i = 0; i < 32; i++)
+		out[i] = (uint8_t)(h >> (8 * (i % 8)));
+}
+
+static int evidence(const struct tpm_transport *t, unsigned p,
+		    struct sdm_err *err)
+{
+	static uint8_t bundle[ATT_HDR + 5 * ATT_REC_HDR + ATT_NONCE_MAX +
+			      ATT_MAX_ATTEST + ATT_MAX_SIGNATURE + 256];
+	static const uint8_t nonce[32] = { 7 }, report[64] = { 1 },
+			     log[64] = { 2 };
+	struct evidence_in in = {
+		.nonce = nonce, .nonce_len = 8 + p * 3,
+		.report = report, .report_len = sizeof(report),
+		.evlog = log, .evlog_len = sizeof(log),
+		.ak_handle = EVIDENCE_AK_HANDLE, .locality = p % 5,
+		.sha256 = fake_sha256,
+	};
+	struct att_bundle b;
+	size_t len = 0;
+	int rc;
+
+	rc = evidence_make(t, &in, bundle, sizeof(bundle), &len, err);
+	if (rc == SDM_OK) {
+		CHECK(len > 0 && len <= sizeof(bundle));
+		CHECK(att_bundle_parse(bundle, len, &b, NULL) == SDM_OK);
+		CHECK(b.nonce.len == in.nonce_len);
+	}
 	return rc;
 }
 
@@ -212,6 +256,8 @@ static int run(unsigned cmd, unsigned p, const struct tpm_transport *t,
 	}
 	case 14:
 		return pcr_read(t, p, algs_rev, err);
+	case 15:
+		return evidence(t, p, err);
 	default:
 		return SDM_OK;
 	}
@@ -240,7 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.n = size - 1;
 	s.slice = (sel & 0x10) != 0;
 
-	if ((sel & 0xf) == 15) {
+	if ((sel & 0xf) == 15 && sel >> 5 == 7) {
 		/* The response-code decoders, on the first 4 bytes. */
 		uint32_t v = 0;
 

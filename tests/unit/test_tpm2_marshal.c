@@ -17,7 +17,7 @@
 #include "tpm/tpm2.h"
 
 #define MU(call) assert_int_equal((call), TSS2_RC_SUCCESS)
-#define MAX_X 8
+#define MAX_X 16
 
 /* A message built with libtss2-mu. */
 struct mb {
@@ -1030,6 +1030,236 @@ static void test_tpm12_malformed(void **state)
 	assert_string_equal(v.vendor, "IBM");
 }
 
+/* ------------------------------------------------------------ sessions, quote */
+
+static const uint8_t nonce16[16] = { 1, 2, 3, 4, 5, 6, 7, 8,
+				     9, 10, 11, 12, 13, 14, 15, 16 };
+
+static void want_start_session(struct mb *m)
+{
+	TPM2B_NONCE n = { .size = 16 };
+	TPM2B_ENCRYPTED_SECRET salt = { .size = 0 };
+	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_NULL };
+
+	memcpy(n.buffer, nonce16, 16);
+	mb_hdr(m, TPM2_ST_NO_SESSIONS, TPM2_CC_StartAuthSession);
+	MU(Tss2_MU_UINT32_Marshal(TPM2_RH_NULL, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_UINT32_Marshal(TPM2_RH_NULL, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPM2B_NONCE_Marshal(&n, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(&salt, m->b, sizeof(m->b),
+						  &m->off));
+	MU(Tss2_MU_TPM2_SE_Marshal(TPM2_SE_POLICY, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPMT_SYM_DEF_Marshal(&sym, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_UINT16_Marshal(TPM2_ALG_SHA256, m->b, sizeof(m->b), &m->off));
+	mb_done(m);
+}
+
+static void rsp_start_session(struct mb *m, uint32_t handle, uint16_t nlen)
+{
+	TPM2B_NONCE n = { .size = nlen };
+
+	pattern(n.buffer, nlen, 3);
+	mb_hdr(m, TPM2_ST_NO_SESSIONS, TPM2_RC_SUCCESS);
+	MU(Tss2_MU_UINT32_Marshal(handle, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPM2B_NONCE_Marshal(&n, m->b, sizeof(m->b), &m->off));
+	mb_done(m);
+}
+
+static void want_quote(struct mb *m, const uint8_t *q, uint16_t qlen)
+{
+	TPMS_AUTH_COMMAND a = { .sessionHandle = 0x03000001 };
+	TPM2B_DATA d = { .size = qlen };
+	TPMT_SIG_SCHEME s = { .scheme = TPM2_ALG_NULL };
+	TPML_PCR_SELECTION sel = { .count = 1 };
+	size_t at;
+
+	memcpy(d.buffer, q, qlen);
+	sel.pcrSelections[0].hash = TPM2_ALG_SHA256;
+	sel.pcrSelections[0].sizeofSelect = 3;
+	sel.pcrSelections[0].pcrSelect[2] = 0x1e;
+	mb_hdr(m, TPM2_ST_SESSIONS, TPM2_CC_Quote);
+	MU(Tss2_MU_UINT32_Marshal(0x81010010, m->b, sizeof(m->b), &m->off));
+	at = m->off;
+	MU(Tss2_MU_UINT32_Marshal(0, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPMS_AUTH_COMMAND_Marshal(&a, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_UINT32_Marshal((uint32_t)(m->off - at - 4), m->b,
+				  sizeof(m->b), &at));
+	MU(Tss2_MU_TPM2B_DATA_Marshal(&d, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPMT_SIG_SCHEME_Marshal(&s, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPML_PCR_SELECTION_Marshal(&sel, m->b, sizeof(m->b),
+					      &m->off));
+	mb_done(m);
+}
+
+/* A quote response: the attest bytes and an ECDSA or RSA signature. */
+static void rsp_quote(struct mb *m, uint16_t alen, bool ecdsa)
+{
+	TPM2B_ATTEST at = { .size = alen };
+	TPMT_SIGNATURE sig = { 0 };
+	TPMS_AUTH_RESPONSE ar = { 0 };
+	size_t ps;
+
+	pattern(at.attestationData, alen, 9);
+	if (ecdsa) {
+		sig.sigAlg = TPM2_ALG_ECDSA;
+		sig.signature.ecdsa.hash = TPM2_ALG_SHA256;
+		sig.signature.ecdsa.signatureR.size = 32;
+		sig.signature.ecdsa.signatureS.size = 32;
+		pattern(sig.signature.ecdsa.signatureR.buffer, 32, 1);
+		pattern(sig.signature.ecdsa.signatureS.buffer, 32, 2);
+	} else {
+		sig.sigAlg = TPM2_ALG_RSASSA;
+		sig.signature.rsassa.hash = TPM2_ALG_SHA256;
+		sig.signature.rsassa.sig.size = 256;
+		pattern(sig.signature.rsassa.sig.buffer, 256, 4);
+	}
+	mb_hdr(m, TPM2_ST_SESSIONS, TPM2_RC_SUCCESS);
+	ps = m->off;
+	MU(Tss2_MU_UINT32_Marshal(0, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPM2B_ATTEST_Marshal(&at, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_TPMT_SIGNATURE_Marshal(&sig, m->b, sizeof(m->b), &m->off));
+	MU(Tss2_MU_UINT32_Marshal((uint32_t)(m->off - ps - 4), m->b,
+				  sizeof(m->b), &ps));
+	MU(Tss2_MU_TPMS_AUTH_RESPONSE_Marshal(&ar, m->b, sizeof(m->b),
+					      &m->off));
+	mb_done(m);
+}
+
+static const struct tpm2_bank q_sel = { TPM20_ALG_SHA256, 3, 0x1e0000 };
+static uint8_t q_att[TPM20_MAX_ATTEST], q_sig[TPM20_MAX_SIGNATURE];
+static size_t q_alen, q_slen;
+
+static int do_quote(const uint8_t *q, size_t qlen)
+{
+	return tpm2_quote(&tr, 2, 0x81010010, 0x03000001, q, qlen, &q_sel, 1,
+			  q_att, sizeof(q_att), &q_alen, q_sig, sizeof(q_sig),
+			  &q_slen, &err);
+}
+
+static void test_session_and_quote(void **state)
+{
+	struct mb want;
+	uint32_t h = 0;
+	uint8_t q[32], expect_att[145];
+
+	pattern(q, sizeof(q), 5);
+	rsp_start_session(queue(), 0x03000001, 16);
+	mb_rc(queue(), TPM2_RC_SUCCESS);
+	rsp_quote(queue(), 145, true);
+	rsp_quote(queue(), 145, false);
+	mb_rc(queue(), TPM2_RC_SUCCESS);
+
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+			 SDM_OK);
+	assert_int_equal(h, 0x03000001);
+	want_start_session(&want);
+	assert_cmd(0, &want);
+
+	assert_int_equal(tpm2_policy_locality(&tr, 2, h, TPM20_LOC_TWO, &err),
+			 SDM_OK);
+	mb_hdr(&want, TPM2_ST_NO_SESSIONS, TPM2_CC_PolicyLocality);
+	MU(Tss2_MU_UINT32_Marshal(h, want.b, sizeof(want.b), &want.off));
+	MU(Tss2_MU_TPMA_LOCALITY_Marshal(TPMA_LOCALITY_TPM2_LOC_TWO, want.b,
+					 sizeof(want.b), &want.off));
+	mb_done(&want);
+	assert_cmd(1, &want);
+
+	assert_int_equal(do_quote(q, sizeof(q)), SDM_OK);
+	want_quote(&want, q, sizeof(q));
+	assert_cmd(2, &want);
+	assert_int_equal(fk.locality, 2);
+	pattern(expect_att, sizeof(expect_att), 9);
+	assert_int_equal(q_alen, 145);
+	assert_memory_equal(q_att, expect_att, 145);
+	/* The signature exactly as sent: sigAlg, hash, r, s. */
+	assert_int_equal(q_slen, 2 + 2 + 34 + 34);
+	assert_memory_equal(q_sig, "\x00\x18\x00\x0b\x00\x20", 6);
+	assert_int_equal(do_quote(q, sizeof(q)), SDM_OK);
+	assert_int_equal(q_slen, 2 + 2 + 2 + 256);
+
+	assert_int_equal(tpm2_flush_context(&tr, 2, h, &err), SDM_OK);
+	mb_hdr(&want, TPM2_ST_NO_SESSIONS, TPM2_CC_FlushContext);
+	MU(Tss2_MU_UINT32_Marshal(h, want.b, sizeof(want.b), &want.off));
+	mb_done(&want);
+	assert_cmd(4, &want);
+}
+
+static void test_session_and_quote_malformed(void **state)
+{
+	uint32_t h = 0;
+	uint8_t q[32] = { 0 }, big[67] = { 0 };
+	struct mb *m;
+
+	/* Session: nonceTPM too short; not a policy session handle. */
+	rsp_start_session(queue(), 0x03000001, 8);
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+			 SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "nonceTPM of 8 bytes, at least 16"));
+	rsp_start_session(queue(), 0x02000000, 16);
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+			 SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "sessionHandle 0x02000000 is not a "
+					"policy session"));
+	/* The TPM refuses: its code comes back, decoded. */
+	mb_rc(queue(), 0x903);
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+			 0x903);
+	assert_non_null(strstr(err.msg, "TPM2_StartAuthSession: TPM refused: "
+					"TPM_RC_SESSION_MEMORY"));
+	/* Quote: qualifying data too long is refused before sending. */
+	assert_int_equal(do_quote(big, sizeof(big)), SDM_EINVAL);
+	assert_int_equal(fk.ncmd, 3);
+	/* Unknown signature scheme. */
+	m = queue();
+	rsp_quote(m, 20, true);
+	m->b[10 + 4 + 2 + 20] = 0x00; /* sigAlg 0x0018 -> 0x0010 (NULL) */
+	m->b[10 + 4 + 2 + 20 + 1] = 0x10;
+	assert_int_equal(do_quote(q, sizeof(q)), SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "sigAlg 0x0010 is not a signature "
+					"scheme"));
+	/* Empty attest. */
+	rsp_quote(queue(), 0, true);
+	assert_int_equal(do_quote(q, sizeof(q)), SDM_ERANGE);
+	assert_non_null(strstr(err.msg, "quoted size 0"));
+	/* signatureR larger than an ECC parameter. */
+	m = queue();
+	rsp_quote(m, 20, true);
+	m->b[10 + 4 + 2 + 20 + 4 + 1] = 67;
+	assert_int_equal(do_quote(q, sizeof(q)), SDM_ERANGE);
+	assert_non_null(strstr(err.msg, "signatureR size 67 exceeds 66"));
+	/* parameterSize says less than the parameters. */
+	m = queue();
+	rsp_quote(m, 20, true);
+	m->b[10 + 3] -= 2;
+	assert_int_equal(do_quote(q, sizeof(q)), SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "parameterSize says"));
+	/* Cut inside the signature. */
+	m = queue();
+	rsp_quote(m, 20, false);
+	m->off -= 100;
+	mb_done(m);
+	assert_true(do_quote(q, sizeof(q)) < 0);
+	assert_non_null(strstr(err.msg, "TPM2_Quote response"));
+	/* The attest larger than the caller's buffer. */
+	rsp_quote(queue(), 200, true);
+	assert_int_equal(tpm2_quote(&tr, 2, 0x81010010, 0x03000001, q,
+				    sizeof(q), &q_sel, 1, q_att, 100, &q_alen,
+				    q_sig, sizeof(q_sig), &q_slen, &err),
+			 SDM_ERANGE);
+	assert_non_null(strstr(err.msg, "quoted size 200: 1..100 allowed"));
+	/* The signature larger than the caller's buffer. */
+	rsp_quote(queue(), 20, false);
+	assert_int_equal(tpm2_quote(&tr, 2, 0x81010010, 0x03000001, q,
+				    sizeof(q), &q_sel, 1, q_att, sizeof(q_att),
+				    &q_alen, q_sig, 100, &q_slen, &err),
+			 SDM_ERANGE);
+	assert_non_null(strstr(err.msg, "signature of 262 bytes exceeds 100"));
+	/* A policy failure: the TPM's code. */
+	mb_rc(queue(), 0x99d);
+	assert_int_equal(do_quote(q, sizeof(q)), 0x99d);
+	assert_non_null(strstr(err.msg, "TPM2_Quote: TPM refused"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1059,6 +1289,8 @@ int main(void)
 		cmocka_unit_test_setup(test_pcr_extend_bad_args, setup),
 		cmocka_unit_test_setup(test_get_random, setup),
 		cmocka_unit_test_setup(test_get_random_malformed, setup),
+		cmocka_unit_test_setup(test_session_and_quote, setup),
+		cmocka_unit_test_setup(test_session_and_quote_malformed, setup),
 		cmocka_unit_test_setup(test_tpm12_commands, setup),
 		cmocka_unit_test_setup(test_tpm12_malformed, setup),
 	};
