@@ -207,6 +207,56 @@ static void hc_expect(const char *what, uint32_t ret, uint32_t want)
 	g_emit(&l);
 }
 
+/*
+ * SDM_HC_ATTEST with hostile arguments: each is refused before dommgr
+ * touches the TPM (this machine has none: a request that got that far
+ * would return SDM_HC_EIO instead).
+ */
+static void attack_attest(uint64_t lo, uint64_t hi)
+{
+	static struct sdm_hc_attest_req req;
+	static uint8_t out[4096];
+	uint32_t r = (uint32_t)(uintptr_t)&req, o = (uint32_t)(uintptr_t)out;
+
+	req.nonce_len = 32;
+	hc_expect("attest request read from protected memory",
+		  g_vmcall(SDM_HC_ATTEST, (uint32_t)lo, o, sizeof(out)),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("attest request wrapping 4 GiB",
+		  g_vmcall(SDM_HC_ATTEST, 0xffffffe0u, o, sizeof(out)),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("attest bundle written into dommgr memory",
+		  g_vmcall(SDM_HC_ATTEST, r, (uint32_t)(hi - 4096), 4096),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("attest bundle written into protected memory",
+		  g_vmcall(SDM_HC_ATTEST, r, (uint32_t)lo, 4096),
+		  (uint32_t)SDM_HC_EFAULT);
+	hc_expect("attest bundle buffer running into the hole",
+		  g_vmcall(SDM_HC_ATTEST, r, (uint32_t)lo - 64, 4096),
+		  (uint32_t)SDM_HC_EFAULT);
+	req.nonce_len = 65;
+	hc_expect("attest nonce of 65 bytes",
+		  g_vmcall(SDM_HC_ATTEST, r, o, sizeof(out)),
+		  (uint32_t)SDM_HC_EINVAL);
+	req.nonce_len = 7;
+	hc_expect("attest nonce of 7 bytes",
+		  g_vmcall(SDM_HC_ATTEST, r, o, sizeof(out)),
+		  (uint32_t)SDM_HC_EINVAL);
+	req.nonce_len = 0xffffffffu;
+	hc_expect("attest nonce of 4 GiB",
+		  g_vmcall(SDM_HC_ATTEST, r, o, sizeof(out)),
+		  (uint32_t)SDM_HC_EINVAL);
+	req.nonce_len = 32;
+	req.reserved = 1;
+	hc_expect("attest request with reserved bits",
+		  g_vmcall(SDM_HC_ATTEST, r, o, sizeof(out)),
+		  (uint32_t)SDM_HC_EINVAL);
+	req.reserved = 0;
+	hc_expect("attest on a machine without a TPM",
+		  g_vmcall(SDM_HC_ATTEST, r, o, sizeof(out)),
+		  (uint32_t)SDM_HC_EIO);
+}
+
 static void attack_hypercall(void)
 {
 	uint64_t lo, hi;
@@ -240,6 +290,7 @@ static void attack_hypercall(void)
 		  (uint32_t)SDM_HC_EFAULT);
 	hc_expect("unknown hypercall 0x1234",
 		  g_vmcall(0x1234, 0, 0, 0), (uint32_t)SDM_HC_ENOSYS);
+	attack_attest(lo, hi);
 }
 
 static void attack_triple_fault(void)
