@@ -103,6 +103,9 @@ static int build_report(size_t *len, struct sdm_err *err)
 	report.flags = ATT_RF_EPT;
 	if (t->dma_protected)
 		report.flags |= ATT_RF_IOMMU_DMA;
+	/* No domain maps TPM localities 1-4 (dommgr/domain.c holes) or
+	 * reaches the emulator bridge's COM2 (I/O intercept). */
+	report.flags |= ATT_RF_TPM_LOC0;
 	report.seq = ++report_seq;
 	report.ndomains = (uint16_t)t->n;
 	for (unsigned i = 0; i < t->n; i++) {
