@@ -5,13 +5,7 @@
 #ifndef SDM_ARCH_X86_H
 #define SDM_ARCH_X86_H
 #include <sdm/types.h>
-
-#define X86_CR0_PE (1ull << 0)
-#define X86_CR0_NE (1ull << 5)
-#define X86_CR0_WP (1ull << 16)
-#define X86_CR0_PG (1ull << 31)
-#define X86_CR4_PAE (1ull << 5)
-#define X86_CR4_VMXE (1ull << 13)
+#include <sdm/x86_cr.h> /* CR0, CR4 and IA32_EFER bit names */
 
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_VMX_BASIC 0x480
@@ -27,7 +21,6 @@
 #define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
 #define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
 #define MSR_IA32_EFER 0xc0000080
-#define EFER_LME (1ull << 8)
 #define EFER_NXE (1ull << 11)
 
 static inline void outb(uint16_t port, uint8_t v)
