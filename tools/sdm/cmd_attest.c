@@ -1864,6 +1864,7 @@ struct attv {
 	size_t hint_s_len;
 	struct att_reference ref;
 	struct cmd_eventlog_replay replay; /* scratch, per bundle */
+	struct cmd_eventlog_replayer *replayer; /* digest contexts, reused */
 };
 
 static const char *const check_names[ATTV_NCHECKS] = {
@@ -1883,6 +1884,7 @@ void attv_free(struct attv *v)
 	EVP_PKEY_CTX_free(v->vctx);
 	EVP_PKEY_free(v->pkey);
 	attf_p256_free(v->fast);
+	cmd_eventlog_replayer_free(v->replayer);
 	free(v);
 }
 
@@ -1898,8 +1900,10 @@ int attv_new(const uint8_t *enrolment, size_t enrolment_len,
 	int rc;
 
 	*out = NULL;
-	if (v == NULL)
+	if (v == NULL || (v->replayer = cmd_eventlog_replayer_new()) == NULL) {
+		free(v);
 		return sdm_err_set(err, SDM_ENOMEM, "out of memory");
+	}
 	rc = att_container_parse(enrolment, enrolment_len, ATT_KIND_ENROLMENT,
 				 &c, err);
 	if (rc != SDM_OK)
@@ -2511,8 +2515,8 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 		setc(vd, ATTV_BINDING, ATTV_PASS,
 		     "qualifying data = SHA-256(nonce || SHA-256(report))");
 
-	if (cmd_eventlog_replay(b.eventlog.p, b.eventlog.len, &v->replay, &e) !=
-	    SDM_OK) {
+	if (cmd_eventlog_replay_with(v->replayer, b.eventlog.p, b.eventlog.len,
+				     &v->replay, &e) != SDM_OK) {
 		setc(vd, ATTV_EVENTLOG, ATTV_FAIL, "%s", e.msg);
 		setc(vd, ATTV_PCR_DIGEST, ATTV_SKIP, "the event log does not replay");
 		setc(vd, ATTV_EVENTS, ATTV_SKIP, "the event log does not replay");

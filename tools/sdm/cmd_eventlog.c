@@ -303,12 +303,63 @@ struct replay_state {
 	uint32_t extended; /* bit n: PCR n was extended */
 };
 
+/* One digest context per bank slot, reused from log to log (each extend
+ * is EVP_DigestInit_ex2/Update/Final on it: no context allocated and
+ * freed per event), and the replay state. */
+struct cmd_eventlog_replayer {
+	EVP_MD_CTX *ctx[CMD_EVENTLOG_NBANKS];
+	struct replay_state st;
+};
+
+struct cmd_eventlog_replayer *cmd_eventlog_replayer_new(void)
+{
+	struct cmd_eventlog_replayer *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	for (int i = 0; i < CMD_EVENTLOG_NBANKS; i++)
+		if ((r->ctx[i] = EVP_MD_CTX_new()) == NULL) {
+			cmd_eventlog_replayer_free(r);
+			return NULL;
+		}
+	return r;
+}
+
+void cmd_eventlog_replayer_free(struct cmd_eventlog_replayer *r)
+{
+	if (r == NULL)
+		return;
+	for (int i = 0; i < CMD_EVENTLOG_NBANKS; i++)
+		EVP_MD_CTX_free(r->ctx[i]);
+	free(r);
+}
+
+/* out = H(cur || d), both size bytes, on the slot's reused context. */
+static bool extend(struct cmd_eventlog_replayer *r, uint16_t alg,
+		   const uint8_t *cur, const uint8_t *d, unsigned size,
+		   uint8_t *out)
+{
+	int slot = cmd_eventlog_bank_slot(alg);
+	const EVP_MD *md = bank_md(alg);
+	EVP_MD_CTX *c;
+	unsigned outlen = 0;
+
+	if (slot < 0 || md == NULL)
+		return false;
+	c = r->ctx[slot];
+	return EVP_DigestInit_ex2(c, md, NULL) == 1 &&
+	       EVP_DigestUpdate(c, cur, size) == 1 &&
+	       EVP_DigestUpdate(c, d, size) == 1 &&
+	       EVP_DigestFinal_ex(c, out, &outlen) == 1 && outlen == size;
+}
+
 #define DRTM_PCRS (0x3fu << 17) /* PCRs 17-22 */
 
 static int replay_event(void *ctx, const struct evlog_info *info,
 			const struct evlog_event *ev, struct sdm_err *err)
 {
-	struct replay_state *st = ctx;
+	struct cmd_eventlog_replayer *r = ctx;
+	struct replay_state *st = &r->st;
 	struct evlog_launch launch;
 	uint8_t locality;
 	int rc;
@@ -352,18 +403,15 @@ static int replay_event(void *ctx, const struct evlog_info *info,
 			ev->index, ev->offset, ev->pcr);
 	for (unsigned b = 0; b < info->nbanks; b++) {
 		uint16_t alg = info->banks[b].alg;
-		unsigned size = info->banks[b].size, outlen = 0;
+		unsigned size = info->banks[b].size;
 		const uint8_t *d = evlog_event_digest(ev, alg);
-		uint8_t buf[2 * EVLOG_MAX_DIGEST];
+		uint8_t *cur = st->cur[b][ev->pcr];
 
 		if (d == NULL)
 			return sdm_err_set(err, SDM_EINVAL,
 				"event %u at offset 0x%zx: no %s digest",
 				ev->index, ev->offset, evlog_alg_name(alg));
-		memcpy(buf, st->cur[b][ev->pcr], size);
-		memcpy(buf + size, d, size);
-		if (EVP_Digest(buf, 2 * size, st->cur[b][ev->pcr], &outlen,
-			       bank_md(alg), NULL) != 1 || outlen != size)
+		if (!extend(r, alg, cur, d, size, cur))
 			return sdm_err_set(err, SDM_EIO,
 				"event %u: OpenSSL %s failed", ev->index,
 				evlog_alg_name(alg));
@@ -375,14 +423,29 @@ static int replay_event(void *ctx, const struct evlog_info *info,
 int cmd_eventlog_replay(const void *log, size_t len,
 			struct cmd_eventlog_replay *out, struct sdm_err *err)
 {
-	struct replay_state *st = calloc(1, sizeof(*st));
+	struct cmd_eventlog_replayer *r = cmd_eventlog_replayer_new();
+	int rc;
+
+	if (r == NULL) {
+		memset(out, 0, sizeof(*out));
+		return sdm_err_set(err, SDM_ENOMEM, "replay: out of memory");
+	}
+	rc = cmd_eventlog_replay_with(r, log, len, out, err);
+	cmd_eventlog_replayer_free(r);
+	return rc;
+}
+
+int cmd_eventlog_replay_with(struct cmd_eventlog_replayer *r, const void *log,
+			     size_t len, struct cmd_eventlog_replay *out,
+			     struct sdm_err *err)
+{
+	struct replay_state *st = &r->st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (st == NULL)
-		return sdm_err_set(err, SDM_ENOMEM, "replay: out of memory");
+	memset(st, 0, sizeof(*st));
 	st->out = out;
-	rc = evlog_parse(log, len, replay_event, st, err);
+	rc = evlog_parse(log, len, replay_event, r, err);
 	if (rc == SDM_OK) {
 		for (unsigned b = 0; b < out->info.nbanks; b++)
 			for (unsigned p = 0; p < EVLOG_NUM_PCRS; p++)
@@ -393,7 +456,6 @@ int cmd_eventlog_replay(const void *log, size_t len,
 	} else {
 		memset(out, 0, sizeof(*out));
 	}
-	free(st);
 	return rc;
 }
 

@@ -80,6 +80,19 @@ int cmd_eventlog_replay(const void *log, size_t len,
 			struct cmd_eventlog_replay *out, struct sdm_err *err);
 
 /*
+ * The same replay for many logs in a row (sdm attest verify --batch): a
+ * replayer keeps one digest context per bank and its scratch state, so a
+ * log costs no allocation. Same results and errors as
+ * cmd_eventlog_replay. Not thread-safe; NULL from _new: out of memory.
+ */
+struct cmd_eventlog_replayer;
+struct cmd_eventlog_replayer *cmd_eventlog_replayer_new(void);
+void cmd_eventlog_replayer_free(struct cmd_eventlog_replayer *r);
+int cmd_eventlog_replay_with(struct cmd_eventlog_replayer *r, const void *log,
+			     size_t len, struct cmd_eventlog_replay *out,
+			     struct sdm_err *err);
+
+/*
  * Prints one line per PCR of replayed: "sha256:17 match 0x..." or
  * "sha256:17 MISMATCH log 0x... tpm 0x..." (tpm "absent" when expected
  * lacks it), or a JSON array. Returns the number of mismatches.
