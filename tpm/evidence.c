@@ -48,7 +48,8 @@ int evidence_make(const struct tpm_transport *t, const struct evidence_in *in,
 	evidence_qualifying_data(in, qdata);
 
 	/* The session's nonceCaller: fresh per request, nothing secret. */
-	rc = tpm2_start_policy_session(t, in->locality, qdata, &session, err);
+	rc = tpm2_start_policy_session(t, in->locality, qdata,
+				       TPM20_NONCE_CALLER, &session, err);
 	if (rc != SDM_OK)
 		return rc;
 	rc = tpm2_policy_locality(t, in->locality, session,

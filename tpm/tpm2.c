@@ -756,45 +756,61 @@ int tpm2_get_random(const struct tpm_transport *t, unsigned loc, void *out,
 #define RSP_QUOTE 2048
 
 int tpm2_start_policy_session(const struct tpm_transport *t, unsigned loc,
-			      const uint8_t nonce_caller[TPM20_NONCE_CALLER],
+			      const void *nonce, size_t nonce_len,
 			      uint32_t *session, struct sdm_err *err)
 {
-	uint8_t c[CMD_SMALL], rsp[RSP_MAX], nonce[TPM20_MAX_DIGEST];
+	static const char name[] = "TPM2_StartAuthSession";
+	uint8_t c[CMD_SMALL], rsp[RSP_MAX], tpm_nonce[TPM20_MAX_DIGEST];
 	struct tpm_buf b;
 	struct tpm_rd r;
 	uint32_t h;
+	size_t at;
 	uint16_t n;
 	int rc;
 
+	if (nonce_len < TPM20_NONCE_CALLER || nonce_len > 32)
+		return sdm_err_set(err, SDM_EINVAL,
+				   "%s: nonceCaller of %zu bytes, %u..32 allowed",
+				   name, nonce_len, TPM20_NONCE_CALLER);
 	tpm_buf_init(&b, c, sizeof(c));
 	tpm_buf_cmd_start(&b, TPM20_ST_NO_SESSIONS,
 			  TPM20_CC_START_AUTH_SESSION);
-	tpm_buf_u32(&b, TPM20_RH_NULL); /* tpmKey: unsalted */
-	tpm_buf_u32(&b, TPM20_RH_NULL); /* bind: unbound */
-	tpm_buf_tpm2b(&b, nonce_caller, TPM20_NONCE_CALLER);
-	tpm_buf_u16(&b, 0);             /* encryptedSalt: empty */
-	tpm_buf_u8(&b, TPM20_SE_POLICY);
-	tpm_buf_u16(&b, TPM20_ALG_NULL); /* symmetric: none */
-	tpm_buf_u16(&b, TPM20_ALG_SHA256);
-	rc = tpm2_transact(t, loc, "TPM2_StartAuthSession", &b, rsp,
-			   sizeof(rsp), &r, err);
+	tpm_buf_u32(&b, TPM20_RH_NULL);    /* tpmKey: unsalted */
+	tpm_buf_u32(&b, TPM20_RH_NULL);    /* bind: unbound */
+	tpm_buf_tpm2b(&b, nonce, nonce_len);
+	tpm_buf_tpm2b(&b, NULL, 0);        /* encryptedSalt */
+	tpm_buf_u8(&b, TPM20_SE_POLICY);   /* sessionType */
+	tpm_buf_u16(&b, TPM20_ALG_NULL);   /* symmetric: none */
+	tpm_buf_u16(&b, TPM20_ALG_SHA256); /* authHash */
+	rc = tpm2_transact(t, loc, name, &b, rsp, sizeof(rsp), &r, err);
 	if (rc != SDM_OK)
 		return rc;
+	at = r.off;
 	h = tpm_rd_u32(&r, "sessionHandle");
-	/* Part 3 11.1: nonceTPM is at least 16 bytes. */
-	n = tpm_rd_tpm2b(&r, "nonceTPM", nonce, sizeof(nonce));
+	/* Part 2 7.2: a policy session's handle is 0x03xxxxxx. */
+	if (!r.bad && h >> 24 != TPM20_HT_POLICY_SESSION)
+		return tpm_rd_fail(&r, at, SDM_EINVAL,
+				   "sessionHandle 0x%08x is not a policy session",
+				   h);
+	at = r.off;
+	/* Part 3 11.1: nonceTPM is 16 bytes at least, a digest at most. */
+	n = tpm_rd_tpm2b(&r, "nonceTPM", tpm_nonce, sizeof(tpm_nonce));
 	if (!r.bad && n < TPM20_NONCE_CALLER)
-		tpm_rd_fail(&r, r.off - n - 2, SDM_EINVAL,
+		tpm_rd_fail(&r, at, SDM_EINVAL,
 			    "nonceTPM of %u bytes, at least %u expected", n,
 			    TPM20_NONCE_CALLER);
-	/* Part 2 7.5: a policy session's handle is 0x03xxxxxx. */
-	if (!r.bad && (h >> 24) != 0x03)
-		tpm_rd_fail(&r, 10, SDM_EINVAL,
-			    "sessionHandle 0x%08x is not a policy session", h);
 	rc = tpm_rd_end(&r);
-	if (rc == SDM_OK)
-		*session = h;
-	return rc;
+	if (rc != SDM_OK) {
+		/* A well-formed handle was read: the TPM may hold it. */
+		if (h >> 24 == TPM20_HT_POLICY_SESSION) {
+			struct sdm_err e2;
+
+			tpm2_flush_context(t, loc, h, &e2);
+		}
+		return rc;
+	}
+	*session = h;
+	return SDM_OK;
 }
 
 /* A command whose response is a bare header (NO_SESSIONS, no values). */

@@ -185,18 +185,20 @@ int tpm2_get_random(const struct tpm_transport *t, unsigned loc, void *out,
 /* ------------------------------------------------ sessions and quotes */
 
 #define TPM20_NONCE_CALLER 16 /* nonceCaller we send (Part 3 11.1: >= 16) */
+#define TPM20_HT_POLICY_SESSION 0x03 /* Part 2 7.2: handle type (bits 31:24) */
 #define TPM20_MAX_ATTEST 2048 /* TPM2B_ATTEST contents we accept */
 #define TPM20_MAX_SIGNATURE 1024 /* TPMT_SIGNATURE bytes we accept */
 
 /*
  * TPM2_StartAuthSession: an unsalted, unbound policy session with
  * authHash SHA-256 and no parameter encryption (tpmKey = bind =
- * TPM_RH_NULL, symmetric TPM_ALG_NULL). nonce_caller is 16 bytes. The
- * session's handle goes to *session; flush it when a command that was to
- * use it did not run.
+ * TPM_RH_NULL, symmetric TPM_ALG_NULL); nonce_len 16..32 bytes of
+ * nonceCaller. The session's handle (0x03xxxxxx) goes to *session; flush
+ * it when a command that was to use it did not run. A malformed response
+ * that named a policy session has that session flushed here.
  */
 int tpm2_start_policy_session(const struct tpm_transport *t, unsigned loc,
-			      const uint8_t nonce_caller[TPM20_NONCE_CALLER],
+			      const void *nonce, size_t nonce_len,
 			      uint32_t *session, struct sdm_err *err);
 
 /* TPM2_PolicyLocality(session, locality): locality is a TPMA_LOCALITY. */

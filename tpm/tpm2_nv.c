@@ -141,100 +141,6 @@ int tpm2_nv_read_counter(const struct tpm_transport *t, unsigned loc,
 	return SDM_OK;
 }
 
-int tpm2_nv_start_policy_session(const struct tpm_transport *t, unsigned loc,
-				 const void *nonce, size_t nonce_len,
-				 uint32_t *session, struct sdm_err *err)
-{
-	static const char name[] = "TPM2_StartAuthSession";
-	uint8_t c[CMD_NV], rsp[RSP_NV], tpm_nonce[TPM20_MAX_DIGEST];
-	struct tpm_buf b;
-	struct tpm_rd r;
-	uint32_t h;
-	size_t at;
-	uint16_t n;
-	int rc;
-
-	if (nonce_len < 16 || nonce_len > 32)
-		return sdm_err_set(err, SDM_EINVAL,
-				   "%s: nonceCaller of %zu bytes, 16..32 allowed",
-				   name, nonce_len);
-	tpm_buf_init(&b, c, sizeof(c));
-	tpm_buf_cmd_start(&b, TPM20_ST_NO_SESSIONS,
-			  TPM20_CC_START_AUTH_SESSION);
-	tpm_buf_u32(&b, TPM20_RH_NULL); /* tpmKey: unsalted */
-	tpm_buf_u32(&b, TPM20_RH_NULL); /* bind: unbound */
-	tpm_buf_tpm2b(&b, nonce, nonce_len);
-	tpm_buf_tpm2b(&b, NULL, 0);	   /* encryptedSalt */
-	tpm_buf_u8(&b, TPM20_SE_POLICY);   /* sessionType */
-	tpm_buf_u16(&b, TPM20_ALG_NULL);   /* symmetric: none */
-	tpm_buf_u16(&b, TPM20_ALG_SHA256); /* authHash */
-	rc = tpm2_transact(t, loc, name, &b, rsp, sizeof(rsp), &r, err);
-	if (rc != SDM_OK)
-		return rc;
-	at = r.off;
-	h = tpm_rd_u32(&r, "sessionHandle");
-	if (!r.bad && h >> 24 != TPM20_HT_POLICY_SESSION)
-		return tpm_rd_fail(&r, at, SDM_EINVAL,
-				   "sessionHandle 0x%08x is not a policy session",
-				   h);
-	at = r.off;
-	/* Part 1 (session nonces): 16 bytes at least, a digest at most. */
-	n = tpm_rd_tpm2b(&r, "nonceTPM", tpm_nonce, sizeof(tpm_nonce));
-	if (!r.bad && n < 16)
-		tpm_rd_fail(&r, at, SDM_EINVAL,
-			    "nonceTPM of %u bytes, expected 16 or more", n);
-	rc = tpm_rd_end(&r);
-	if (rc != SDM_OK) {
-		/* A well-formed handle was read: the TPM may hold it. */
-		if (h >> 24 == TPM20_HT_POLICY_SESSION) {
-			struct sdm_err e2;
-
-			tpm2_nv_flush(t, loc, h, &e2);
-		}
-		return rc;
-	}
-	*session = h;
-	return SDM_OK;
-}
-
-int tpm2_nv_policy_locality(const struct tpm_transport *t, unsigned loc,
-			    uint32_t session, uint8_t locality,
-			    struct sdm_err *err)
-{
-	uint8_t c[CMD_NV], rsp[RSP_NV];
-	struct tpm_buf b;
-	struct tpm_rd r;
-	int rc;
-
-	tpm_buf_init(&b, c, sizeof(c));
-	tpm_buf_cmd_start(&b, TPM20_ST_NO_SESSIONS, TPM20_CC_POLICY_LOCALITY);
-	tpm_buf_u32(&b, session);
-	tpm_buf_u8(&b, locality);
-	rc = tpm2_transact(t, loc, "TPM2_PolicyLocality", &b, rsp, sizeof(rsp),
-			   &r, err);
-	if (rc != SDM_OK)
-		return rc;
-	return tpm_rd_end(&r);
-}
-
-int tpm2_nv_flush(const struct tpm_transport *t, unsigned loc,
-		  uint32_t handle, struct sdm_err *err)
-{
-	uint8_t c[CMD_NV], rsp[RSP_NV];
-	struct tpm_buf b;
-	struct tpm_rd r;
-	int rc;
-
-	tpm_buf_init(&b, c, sizeof(c));
-	tpm_buf_cmd_start(&b, TPM20_ST_NO_SESSIONS, TPM20_CC_FLUSH_CONTEXT);
-	tpm_buf_u32(&b, handle); /* flushHandle: a parameter, not a handle */
-	rc = tpm2_transact(t, loc, "TPM2_FlushContext", &b, rsp, sizeof(rsp),
-			   &r, err);
-	if (rc != SDM_OK)
-		return rc;
-	return tpm_rd_end(&r);
-}
-
 int tpm2_nv_increment_policy(const struct tpm_transport *t, unsigned loc,
 			     uint32_t index, uint32_t session,
 			     struct sdm_err *err)
@@ -271,14 +177,14 @@ int tpm2_nv_increment_loc3(const struct tpm_transport *t, unsigned loc,
 	uint32_t s = 0;
 	int rc;
 
-	rc = tpm2_nv_start_policy_session(t, loc, nonce, nonce_len, &s, err);
+	rc = tpm2_start_policy_session(t, loc, nonce, nonce_len, &s, err);
 	if (rc != SDM_OK)
 		return rc;
-	rc = tpm2_nv_policy_locality(t, loc, s, TPM20_LOC_THREE, err);
+	rc = tpm2_policy_locality(t, loc, s, TPM20_LOC_THREE, err);
 	if (rc != SDM_OK) {
 		struct sdm_err e2;
 
-		tpm2_nv_flush(t, loc, s, &e2);
+		tpm2_flush_context(t, loc, s, &e2);
 		return rc;
 	}
 	rc = tpm2_nv_increment_policy(t, loc, index, s, err);
@@ -291,7 +197,7 @@ int tpm2_nv_increment_loc3(const struct tpm_transport *t, unsigned loc,
 	if (rc != SDM_OK) {
 		struct sdm_err e2;
 
-		tpm2_nv_flush(t, loc, s, &e2);
+		tpm2_flush_context(t, loc, s, &e2);
 	}
 	return rc;
 }

@@ -29,7 +29,6 @@
 #define TPM20_LOC_THREE 0x08
 /* Part 2, 7.2 handle types: NV index handles are 0x01xxxxxx. */
 #define TPM20_HT_NV_INDEX 0x01
-#define TPM20_HT_POLICY_SESSION 0x03
 /* Response codes the rollback code tells apart. */
 #define TPM20_RC_HANDLE 0x08b         /* format 1; with handle/param bits */
 #define TPM20_RC_NV_UNINITIALIZED 0x14a
@@ -85,24 +84,6 @@ int tpm2_nv_read(const struct tpm_transport *t, unsigned loc, uint32_t index,
 /* TPM2_NV_Read of a counter: 8 bytes, big-endian. */
 int tpm2_nv_read_counter(const struct tpm_transport *t, unsigned loc,
 			 uint32_t index, uint64_t *value, struct sdm_err *err);
-
-/*
- * TPM2_StartAuthSession: a policy session, unbound and unsalted, no
- * parameter encryption, authHash SHA-256; nonce_len 16..32 bytes of
- * nonceCaller. *session gets a policy session handle (0x03xxxxxx).
- */
-int tpm2_nv_start_policy_session(const struct tpm_transport *t, unsigned loc,
-				 const void *nonce, size_t nonce_len,
-				 uint32_t *session, struct sdm_err *err);
-
-/* TPM2_PolicyLocality(session, locality) (TPMA_LOCALITY bits). */
-int tpm2_nv_policy_locality(const struct tpm_transport *t, unsigned loc,
-			    uint32_t session, uint8_t locality,
-			    struct sdm_err *err);
-
-/* TPM2_FlushContext(handle). */
-int tpm2_nv_flush(const struct tpm_transport *t, unsigned loc,
-		  uint32_t handle, struct sdm_err *err);
 
 /*
  * TPM2_NV_Increment(index) authorized by the policy session (attributes

@@ -104,19 +104,19 @@ static int run(unsigned cmd, const struct tpm_transport *t,
 		return tpm2_nv_read(t, 0, SDM_ROLLBACK_NV_INDEX, 33, 3, buf,
 				    err);
 	case 3:
-		rc = tpm2_nv_start_policy_session(t, 3, nonce, sizeof(nonce),
+		rc = tpm2_start_policy_session(t, 3, nonce, sizeof(nonce),
 						  &s, err);
 		if (rc == SDM_OK)
 			CHECK(s >> 24 == TPM20_HT_POLICY_SESSION);
 		return rc;
 	case 4:
-		return tpm2_nv_policy_locality(t, 3, 0x03000000,
+		return tpm2_policy_locality(t, 3, 0x03000000,
 					       TPM20_LOC_THREE, err);
 	case 5:
 		return tpm2_nv_increment_policy(t, 3, SDM_ROLLBACK_NV_INDEX,
 						0x03000000, err);
 	case 6:
-		return tpm2_nv_flush(t, 3, 0x03000000, err);
+		return tpm2_flush_context(t, 3, 0x03000000, err);
 	default:
 		return tpm2_nv_increment_loc3(t, 3, SDM_ROLLBACK_NV_INDEX,
 					      nonce, sizeof(nonce), err);

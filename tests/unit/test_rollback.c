@@ -380,7 +380,7 @@ static void test_increment_flushes(void **state)
 			 0x903);
 	assert_int_equal(fk.ncmd, 1);
 	/* A nonce of the wrong size is the caller's error. */
-	assert_int_equal(tpm2_nv_start_policy_session(&tr, 3, nonce16, 15, NULL,
+	assert_int_equal(tpm2_start_policy_session(&tr, 3, nonce16, 15, NULL,
 						      &err), SDM_EINVAL);
 	assert_int_equal(fk.ncmd, 1);
 }
@@ -390,7 +390,7 @@ static void test_flush(void **state)
 	struct mb want;
 
 	mb_rc(queue(), TPM2_RC_SUCCESS);
-	assert_int_equal(tpm2_nv_flush(&tr, 0, 0x03000002, &err), SDM_OK);
+	assert_int_equal(tpm2_flush_context(&tr, 0, 0x03000002, &err), SDM_OK);
 	want_flush(&want, 0x03000002);
 	assert_cmd(0, &want);
 }
@@ -413,13 +413,13 @@ static int run(enum which w)
 	case W_PUBLIC: return tpm2_nv_read_public(&tr, 3, IDX, &pub, &err);
 	case W_READ: return tpm2_nv_read_counter(&tr, 3, IDX, &v, &err);
 	case W_START:
-		return tpm2_nv_start_policy_session(&tr, 3, nonce16, 16, &s,
+		return tpm2_start_policy_session(&tr, 3, nonce16, 16, &s,
 						    &err);
 	case W_LOCALITY:
-		return tpm2_nv_policy_locality(&tr, 3, 0x03000000, 8, &err);
+		return tpm2_policy_locality(&tr, 3, 0x03000000, 8, &err);
 	case W_INCREMENT:
 		return tpm2_nv_increment_policy(&tr, 3, IDX, 0x03000000, &err);
-	case W_FLUSH: return tpm2_nv_flush(&tr, 3, 0x03000000, &err);
+	case W_FLUSH: return tpm2_flush_context(&tr, 3, 0x03000000, &err);
 	}
 	return 0;
 }

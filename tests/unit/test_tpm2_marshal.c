@@ -1149,7 +1149,7 @@ static void test_session_and_quote(void **state)
 	rsp_quote(queue(), 145, false);
 	mb_rc(queue(), TPM2_RC_SUCCESS);
 
-	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, 16, &h, &err),
 			 SDM_OK);
 	assert_int_equal(h, 0x03000001);
 	want_start_session(&want);
@@ -1192,23 +1192,26 @@ static void test_session_and_quote_malformed(void **state)
 
 	/* Session: nonceTPM too short; not a policy session handle. */
 	rsp_start_session(queue(), 0x03000001, 8);
-	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+	mb_rc(queue(), TPM2_RC_SUCCESS); /* the flush of that session */
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, 16, &h, &err),
 			 SDM_EINVAL);
 	assert_non_null(strstr(err.msg, "nonceTPM of 8 bytes, at least 16"));
+	assert_int_equal(fk.ncmd, 2);
+	assert_memory_equal(fk.cmd[1].b + 6, "\x00\x00\x01\x65\x03\x00\x00\x01", 8);
 	rsp_start_session(queue(), 0x02000000, 16);
-	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, 16, &h, &err),
 			 SDM_EINVAL);
 	assert_non_null(strstr(err.msg, "sessionHandle 0x02000000 is not a "
 					"policy session"));
 	/* The TPM refuses: its code comes back, decoded. */
 	mb_rc(queue(), 0x903);
-	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, &h, &err),
+	assert_int_equal(tpm2_start_policy_session(&tr, 2, nonce16, 16, &h, &err),
 			 0x903);
 	assert_non_null(strstr(err.msg, "TPM2_StartAuthSession: TPM refused: "
 					"TPM_RC_SESSION_MEMORY"));
 	/* Quote: qualifying data too long is refused before sending. */
 	assert_int_equal(do_quote(big, sizeof(big)), SDM_EINVAL);
-	assert_int_equal(fk.ncmd, 3);
+	assert_int_equal(fk.ncmd, 4);
 	/* Unknown signature scheme. */
 	m = queue();
 	rsp_quote(m, 20, true);
