@@ -85,12 +85,24 @@ void dommgr_banner(const struct sdm_handoff *ho, const struct cpu_caps *c,
 		     ho->tpm.did_vid, ho->tpm.rid);
 	EMIT("launch: %s", launch_name(ho->launch_kind));
 	if (ho->measure.launch_errors != 0) {
-		static const char *const names[] = { "no TPM", "TPM error",
-						     "no DRTM", "no IOMMU" };
+		static const char *const names[] = {
+			[SDM_LERR_NO_TPM] = "no TPM",
+			[SDM_LERR_TPM] = "TPM error",
+			[SDM_LERR_NO_DRTM] = "no DRTM",
+			[SDM_LERR_NO_IOMMU] = "no IOMMU",
+			[SDM_LERR_IMAGE] = "image missing or different",
+			[SDM_LERR_CHECK] = "policy does not fit the machine",
+			[SDM_LERR_ROLLBACK] = "rollback counter not checked",
+		};
 
-		for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
-			if (ho->measure.launch_errors & (1u << i))
+		for (unsigned i = 0; i < 32; i++) {
+			if (!(ho->measure.launch_errors & (1u << i)))
+				continue;
+			if (i < ARRAY_SIZE(names) && names[i] != NULL)
 				EMIT("launch error recorded: %s", names[i]);
+			else
+				EMIT("launch error recorded: class %u (unknown)",
+				     i);
 		}
 	}
 	for (unsigned i = 0; i < ho->nmods && i < SDM_HO_MAX_MODULES; i++) {

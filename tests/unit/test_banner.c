@@ -53,6 +53,15 @@ static void test_bochs_like(void **state)
 	out[0] = '\0';
 	dommgr_banner(&ho, &c, collect, NULL);
 	assert_non_null(strstr(out, "launch error recorded: no TPM"));
+	ho.measure.launch_errors = 1u << SDM_LERR_IMAGE | 1u << SDM_LERR_CHECK |
+				   1u << SDM_LERR_ROLLBACK | 1u << 9;
+	out[0] = '\0';
+	dommgr_banner(&ho, &c, collect, NULL);
+	assert_null(strstr(out, "launch error recorded: no TPM"));
+	assert_non_null(strstr(out, "launch error recorded: image missing or different"));
+	assert_non_null(strstr(out, "launch error recorded: policy does not fit the machine"));
+	assert_non_null(strstr(out, "launch error recorded: rollback counter not checked"));
+	assert_non_null(strstr(out, "launch error recorded: class 9 (unknown)"));
 }
 
 static void test_qemu_like(void **state)
