@@ -5,9 +5,12 @@
  * SDM_ROLLBACK_NV_INDEX, read at sinit's locality:
  *   - an older policy is refused, always (not a launch error class: the
  *     policy being refused cannot be trusted to choose its own fate);
+ *   - a counter with our attributes and policy that was never
+ *     incremented (defined on a real TPM, whose host cannot reach
+ *     locality 3) is initialised by its first increment, then compared;
  *   - a counter sinit cannot read or trust (not defined, defined by
- *     someone else with other attributes or policy, never incremented,
- *     a TPM 1.2, no usable TPM) is launch error class `rollback`: the
+ *     someone else with other attributes or policy, a TPM 1.2, no
+ *     usable TPM) is launch error class `rollback`: the
  *     policy's action (halt, or continue recorded as unmeasured);
  *   - a newer policy advances the counter to its version, at most
  *     SDM_ROLLBACK_MAX_STEPS increments per boot, just before sinit enters
@@ -39,6 +42,37 @@ static struct {
 			   "against the TPM rollback counter",               \
 			   ##__VA_ARGS__, (st)->policy->version)
 
+/*
+ * A counter with exactly our attributes and policy that was never
+ * incremented (a real TPM: the host that defined it cannot reach locality
+ * 3): its first increment gives it its first value, the highest any
+ * counter on this TPM had (TPM 2.0 Part 1, "NV counters"), which the
+ * policy's version is then compared with like any other.
+ */
+static int initialise(const struct tpmdev *d, struct sdm_err *err)
+{
+	uint8_t nonce[16];
+	struct tpm2_nv_public pub;
+	int rc;
+
+	rc = tpm2_get_random(d->t, SDM_ROLLBACK_LOCALITY, nonce, sizeof(nonce),
+			     err);
+	if (rc == SDM_OK)
+		rc = tpm2_nv_increment_loc3(d->t, SDM_ROLLBACK_LOCALITY,
+					    SDM_ROLLBACK_NV_INDEX, nonce,
+					    sizeof(nonce), err);
+	if (rc == SDM_OK)
+		rc = tpm2_nv_read_public(d->t, SDM_ROLLBACK_LOCALITY,
+					 SDM_ROLLBACK_NV_INDEX, &pub, err);
+	if (rc == SDM_OK)
+		rc = sdm_rollback_check_public(&pub, err);
+	if (rc == SDM_OK)
+		pr_info("rollback: counter 0x%08x was never incremented: "
+			"initialised (first increment at locality 3)",
+			SDM_ROLLBACK_NV_INDEX);
+	return rc;
+}
+
 void sinit_rollback_check(struct sinit_state *st)
 {
 	const struct tpmdev *d = sinit_tpm(st);
@@ -67,6 +101,8 @@ void sinit_rollback_check(struct sinit_state *st)
 	}
 	if (rc == SDM_OK)
 		rc = sdm_rollback_check_public(&pub, &err);
+	if (rc == SDM_ENOENT)
+		rc = initialise(d, &err); /* ours, never incremented */
 	if (rc == SDM_OK)
 		rc = tpm2_nv_read_counter(d->t, SDM_ROLLBACK_LOCALITY, idx,
 					  &counter, &err);

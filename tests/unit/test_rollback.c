@@ -763,10 +763,10 @@ static void test_swtpm(void **state)
 	close(sw.ctrl_fd);
 	sw.data_fd = sw.ctrl_fd = -1;
 	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%u", sw.port);
-	OK(cmd_counter_define(tcti, &v, &init, &err));
+	OK(cmd_counter_define(tcti, true, &v, &init, &err));
 	assert_true(init);
 	assert_int_equal(v, 1); /* the highest any counter had here, + 1 */
-	OK(cmd_counter_define(tcti, &v, &init, &err)); /* again: kept */
+	OK(cmd_counter_define(tcti, true, &v, &init, &err)); /* again: kept */
 	assert_false(init);
 	assert_int_equal(v, 1);
 	OK(cmd_counter_read(tcti, &v, &err));

@@ -23,7 +23,7 @@
 #include "tpm/tpm2_nv.h"
 
 #define COUNTER_USAGE \
-	"usage: sdm tpm counter define [--tcti T]\n" \
+	"usage: sdm tpm counter define [--tcti T] [--no-increment]\n" \
 	"       sdm tpm counter show [--tcti T] [--json]\n" \
 	"       sdm tpm counter advance-to N [--tcti T]\n" \
 	"\n" \
@@ -32,7 +32,9 @@
 	"  define       define the counter (owner authorization, empty owner auth)\n" \
 	"               and, where the TCTI reaches locality 3 (swtpm), increment it\n" \
 	"               once so that it has a value; prints that value: policies\n" \
-	"               older than it are refused\n" \
+	"               older than it are refused. --no-increment: define only\n" \
+	"               (a real TPM: the host cannot reach locality 3); sinit\n" \
+	"               gives it its first value at the next measured launch\n" \
 	"  show         read it (anyone may) and check it is the counter sinit trusts\n" \
 	"  advance-to N increment it up to N at locality 3 (swtpm only: tests that\n" \
 	"               simulate a newer policy having booted)\n" \
@@ -170,8 +172,8 @@ static int counter_advance(struct counter_tpm *c, uint64_t from,
 	return rc;
 }
 
-int cmd_counter_define(const char *tcti, uint64_t *value, bool *initialised,
-		       struct sdm_err *err)
+int cmd_counter_define(const char *tcti, bool increment, uint64_t *value,
+		       bool *initialised, struct sdm_err *err)
 {
 	TPM2B_NV_PUBLIC pub = {
 		.nvPublic = {
@@ -219,6 +221,10 @@ int cmd_counter_define(const char *tcti, uint64_t *value, bool *initialised,
 		}
 		rc = counter_get(&c, &defined, value, err);
 	}
+	if (rc == SDM_ENOENT && defined && !increment) {
+		rc = SDM_OK; /* sinit's next launch initialises it */
+		goto out;
+	}
 	if (rc == SDM_ENOENT && defined) {
 		/* Defined, never incremented: the first increment gives it
 		 * the highest value any counter on this TPM had, plus one. */
@@ -229,7 +235,7 @@ int cmd_counter_define(const char *tcti, uint64_t *value, bool *initialised,
 			memcpy(m, err->msg, sizeof(m));
 			m[sizeof(m) - 1] = '\0';
 			sdm_err_set(err, rc,
-				"counter 0x%08x defined, not initialised: %s (the first increment needs locality 3: sinit's launch, or swtpm)",
+				"counter 0x%08x defined, not initialised: %s (the first increment needs locality 3: swtpm, or sinit's next launch; --no-increment says that is expected)",
 				SDM_ROLLBACK_NV_INDEX, m);
 			goto out;
 		}
@@ -277,7 +283,7 @@ int cmd_counter_advance_to(const char *tcti, uint64_t target, uint64_t *value,
 int sdm_cmd_tpm_counter(int argc, char **argv)
 {
 	const char *tcti = NULL, *sub = argc >= 2 ? argv[1] : "";
-	bool json = false, have_n = false;
+	bool json = false, have_n = false, increment = true;
 	struct sdm_err err = { 0 };
 	uint64_t n = 0, value = 0;
 	bool init = false;
@@ -301,6 +307,9 @@ int sdm_cmd_tpm_counter(int argc, char **argv)
 		} else if (strcmp(a, "--json") == 0 &&
 			   strcmp(sub, "show") == 0) {
 			json = true;
+		} else if (strcmp(a, "--no-increment") == 0 &&
+			   strcmp(sub, "define") == 0) {
+			increment = false;
 		} else if (strcmp(sub, "advance-to") == 0 && !have_n &&
 			   a[0] >= '0' && a[0] <= '9') {
 			n = strtoull(a, &end, 0);
@@ -321,8 +330,12 @@ int sdm_cmd_tpm_counter(int argc, char **argv)
 		return SDM_EXIT_USAGE;
 	}
 	if (strcmp(sub, "define") == 0) {
-		rc = cmd_counter_define(tcti, &value, &init, &err);
-		if (rc == SDM_OK)
+		rc = cmd_counter_define(tcti, increment, &value, &init, &err);
+		if (rc == SDM_OK && !increment && value == 0)
+			printf("rollback counter 0x%08x: defined, no value yet: "
+			       "sinit initialises it at its next measured launch\n",
+			       SDM_ROLLBACK_NV_INDEX);
+		else if (rc == SDM_OK)
 			printf("rollback counter 0x%08x: %s, value %" PRIu64
 			       ": policies older than version %" PRIu64
 			       " will be refused\n",

@@ -27,12 +27,13 @@ int sdm_cmd_tpm(int argc, char **argv);
  * sdm tpm counter define|show|advance-to (cmd_counter.c): the policy
  * rollback counter (tpm/tpm2_nv.h). tcti NULL: $TPM2TOOLS_TCTI, else
  * CMD_TPM_DEFAULT_TCTI. define: *initialised says whether this call gave
- * it its first value (needs locality 3). read: SDM_ENOENT when missing or
+ * it its first value (needs locality 3; increment false: define only, as
+ * on a real TPM, sinit initialises it at its next launch). read: SDM_ENOENT when missing or
  * never incremented, SDM_EINVAL when it is not the counter sinit trusts.
  */
 int sdm_cmd_tpm_counter(int argc, char **argv);
-int cmd_counter_define(const char *tcti, uint64_t *value, bool *initialised,
-		       struct sdm_err *err);
+int cmd_counter_define(const char *tcti, bool increment, uint64_t *value,
+		       bool *initialised, struct sdm_err *err);
 int cmd_counter_read(const char *tcti, uint64_t *value, struct sdm_err *err);
 int cmd_counter_advance_to(const char *tcti, uint64_t target, uint64_t *value,
 			   struct sdm_err *err);
