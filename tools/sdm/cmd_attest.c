@@ -1865,6 +1865,10 @@ struct attv {
 	struct att_reference ref;
 	struct cmd_eventlog_replay replay; /* scratch, per bundle */
 	struct cmd_eventlog_replayer *replayer; /* digest contexts, reused */
+	/* Batch text mode prints a passing check's result only: PASS and
+	 * SKIP details are left empty (not formatted). Every check still
+	 * runs; FAIL details are always formatted. */
+	bool terse;
 };
 
 static const char *const check_names[ATTV_NCHECKS] = {
@@ -1983,6 +1987,18 @@ static void setc(struct attv_verdict *vd, enum attv_check c,
 	va_end(ap);
 }
 
+/* A PASS with its detail, unless the verifier is terse: then the detail
+ * is empty and the arguments are not evaluated. */
+#define setpass(terse, vd, chk, ...)					\
+	do {								\
+		if (terse) {						\
+			(vd)->c[chk].result = ATTV_PASS;		\
+			(vd)->c[chk].detail[0] = '\0';			\
+		} else {						\
+			setc(vd, chk, ATTV_PASS, __VA_ARGS__);		\
+		}							\
+	} while (0)
+
 static const char *hash_name(uint16_t alg)
 {
 	switch (alg) {
@@ -2075,8 +2091,8 @@ static void check_signature(struct attv *v, const struct att_bundle *b,
 		     hexs(hex, 17, v->ak_name, v->ak_name_len));
 		return;
 	}
-	setc(vd, ATTV_SIGNATURE, ATTV_PASS, "%s/%s by the enrolled AK %s", alg,
-	     hash_name(s->hash), hexs(hex, 17, v->ak_name, v->ak_name_len));
+	setpass(v->terse, vd, ATTV_SIGNATURE, "%s/%s by the enrolled AK %s", alg,
+		hash_name(s->hash), hexs(hex, 17, v->ak_name, v->ak_name_len));
 }
 
 /* The sha256 values of PCRs 17-20 the log replays to (start values where
@@ -2245,7 +2261,7 @@ static int events_fn(void *ctx, const struct evlog_info *info,
 }
 
 static void check_events_ref(const struct att_reference *ref,
-			     const uint8_t *log, size_t len,
+			     const uint8_t *log, size_t len, bool terse,
 			     struct events_state *st, struct attv_verdict *vd)
 {
 	struct sdm_err e = { 0 };
@@ -2271,16 +2287,16 @@ static void check_events_ref(const struct att_reference *ref,
 		setc(vd, ATTV_EVENTS, ATTV_FAIL, "%u problem%s; %s",
 		     st->problems, st->problems == 1 ? "" : "s", st->first);
 	else
-		setc(vd, ATTV_EVENTS, ATTV_PASS,
-		     "%u events on PCRs 17-20: %u required by the reference, %u allowed repeats, %u self-describing",
-		     st->matched + st->allowed + st->texts, required,
-		     st->allowed, st->texts);
+		setpass(terse, vd, ATTV_EVENTS,
+			"%u events on PCRs 17-20: %u required by the reference, %u allowed repeats, %u self-describing",
+			st->matched + st->allowed + st->texts, required,
+			st->allowed, st->texts);
 }
 
 static void check_events(struct attv *v, const uint8_t *log, size_t len,
 			 struct events_state *st, struct attv_verdict *vd)
 {
-	check_events_ref(&v->ref, log, len, st, vd);
+	check_events_ref(&v->ref, log, len, v->terse, st, vd);
 }
 
 void attv_check_events(const struct att_reference *ref, const uint8_t *log,
@@ -2292,7 +2308,7 @@ void attv_check_events(const struct att_reference *ref, const uint8_t *log,
 	memset(&st, 0, sizeof(st));
 	for (unsigned c = 0; c < ATTV_NCHECKS; c++)
 		setc(vd, c, ATTV_SKIP, "only the events check ran");
-	check_events_ref(ref, log, len, &st, vd);
+	check_events_ref(ref, log, len, false, &st, vd);
 }
 
 static bool pci_eq(const struct att_pci *a, const struct att_pci *b)
@@ -2405,11 +2421,11 @@ static void check_report(struct attv *v, const struct att_report *r,
 			return;
 		}
 	}
-	setc(vd, ATTV_REPORT, ATTV_PASS,
-	     "%u domain%s, %u image%s in the reference%s%s", r->ndomains,
-	     r->ndomains == 1 ? "" : "s", nimg, nimg == 1 ? "" : "s",
-	     log_ok ? " and measured into PCR 20" : "",
-	     ref->ndomains ? ", configurations as the reference" : "");
+	setpass(v->terse, vd, ATTV_REPORT,
+		"%u domain%s, %u image%s in the reference%s%s", r->ndomains,
+		r->ndomains == 1 ? "" : "s", nimg, nimg == 1 ? "" : "s",
+		log_ok ? " and measured into PCR 20" : "",
+		ref->ndomains ? ", configurations as the reference" : "");
 }
 
 static void check_isolation(struct attv *v, const struct att_report *r,
@@ -2452,6 +2468,10 @@ static void check_isolation(struct attv *v, const struct att_report *r,
 		     ref->ak_locality);
 		return;
 	}
+	if (v->terse) {
+		setpass(true, vd, ATTV_ISOLATION, "(not formatted)");
+		return;
+	}
 	if (v->info.ak_locality != 0)
 		snprintf(ak, sizeof(ak), "AK bound to locality %d",
 			 __builtin_ctz(v->info.ak_locality));
@@ -2482,21 +2502,22 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 	memset(&es, 0, sizeof(es));
 	es.pcr20 = pcr20;
 	es.cap20 = ATT_REF_MAX_EVENTS;
-	for (unsigned c = 0; c < ATTV_NCHECKS; c++)
+	/* (Terse: the memset made every check SKIP with no detail.) */
+	for (unsigned c = 0; !v->terse && c < ATTV_NCHECKS; c++)
 		setc(vd, c, ATTV_SKIP, "the bundle does not parse");
 	if (att_bundle_parse(bundle, len, &b, &e) != SDM_OK) {
 		setc(vd, ATTV_BUNDLE, ATTV_FAIL, "%s", e.msg);
 		return;
 	}
-	setc(vd, ATTV_BUNDLE, ATTV_PASS,
-	     "quote of %u bytes, %u-byte event log, %u-byte report",
-	     b.attest.len, b.eventlog.len, b.report.len);
+	setpass(v->terse, vd, ATTV_BUNDLE,
+		"quote of %u bytes, %u-byte event log, %u-byte report",
+		b.attest.len, b.eventlog.len, b.report.len);
 
 	check_signature(v, &b, vd);
 
 	if (b.nonce.len == nonce_len && memcmp(b.nonce.p, nonce, nonce_len) == 0)
-		setc(vd, ATTV_NONCE, ATTV_PASS, "the bundle answers nonce %s",
-		     hexs(hex, 33, nonce, nonce_len));
+		setpass(v->terse, vd, ATTV_NONCE, "the bundle answers nonce %s",
+			hexs(hex, 33, nonce, nonce_len));
 	else
 		setc(vd, ATTV_NONCE, ATTV_FAIL,
 		     "the bundle answers nonce %s.., not %s..: a replayed or misdirected bundle",
@@ -2512,8 +2533,8 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 		setc(vd, ATTV_BINDING, ATTV_FAIL,
 		     "the quote's qualifying data is not SHA-256(nonce || SHA-256(report)): the nonce or the report changed after quoting");
 	else
-		setc(vd, ATTV_BINDING, ATTV_PASS,
-		     "qualifying data = SHA-256(nonce || SHA-256(report))");
+		setpass(v->terse, vd, ATTV_BINDING,
+			"qualifying data = SHA-256(nonce || SHA-256(report))");
 
 	if (cmd_eventlog_replay_with(v->replayer, b.eventlog.p, b.eventlog.len,
 				     &v->replay, &e) != SDM_OK) {
@@ -2530,10 +2551,11 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 			     "the log has no sha256 bank");
 		} else {
 			log_ok = true;
-			setc(vd, ATTV_EVENTLOG, ATTV_PASS,
-			     "%u events replay; launch %s", v->replay.nevents,
-			     v->replay.launch_seen ?
-			     evlog_launch_name(v->replay.launch) : "not recorded");
+			setpass(v->terse, vd, ATTV_EVENTLOG,
+				"%u events replay; launch %s", v->replay.nevents,
+				v->replay.launch_seen ?
+				evlog_launch_name(v->replay.launch) :
+				"not recorded");
 		}
 	}
 	if (log_ok) {
@@ -2556,9 +2578,9 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 			     hexs(hex, 17, h, 8),
 			     hexs(hex2, 17, q->pcr_digest, 8));
 		} else {
-			setc(vd, ATTV_PCR_DIGEST, ATTV_PASS,
-			     "sha256 PCRs 17-20 from the log give the quoted digest %s..",
-			     hexs(hex, 17, h, 8));
+			setpass(v->terse, vd, ATTV_PCR_DIGEST,
+				"sha256 PCRs 17-20 from the log give the quoted digest %s..",
+				hexs(hex, 17, h, 8));
 		}
 		check_events(v, b.eventlog.p, b.eventlog.len, &es, vd);
 	}
@@ -2772,6 +2794,8 @@ static int verify_batch(struct attv *v, const char *dir, bool json)
 		return SDM_EXIT_FAILURE;
 	}
 	qsort(names, n, sizeof(*names), name_cmp);
+	/* Text mode prints a failed check's detail, never a passed one's. */
+	v->terse = !json;
 	items = calloc(BATCH_CHUNK, sizeof(*items));
 	if (items == NULL) {
 		fprintf(stderr, "sdm attest verify: out of memory\n");
