@@ -295,6 +295,81 @@ int domain_find_module(const struct sdm_handoff *ho, const char *name)
 	return -1;
 }
 
+static void pci_str(const struct sdm_pol_pci *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", v->segment, v->bus,
+		 v->devfn >> 3, v->devfn & 7);
+}
+
+/*
+ * A device named twice (by two domains, or twice by one) is refused, as
+ * sdm_policy_check does: sinit may have gone on past that check
+ * (on_error.policy_check: continue), and dommgr does not guess an owner.
+ */
+static int policy_devices_once(const struct sdm_policy *p, struct sdm_err *err)
+{
+	char b[16];
+
+	for (unsigned i = 0; i < p->ndomains; i++) {
+		const struct sdm_pol_domain *a = &p->dom[i];
+
+		for (unsigned k = 0; k < a->ndevices && k < SDM_POL_MAX_DEVICES;
+		     k++) {
+			const struct sdm_pol_pci *v = &a->devices[k];
+
+			for (unsigned j = 0; j <= i; j++) {
+				const struct sdm_pol_domain *o = &p->dom[j];
+				unsigned lim = j == i ? k : o->ndevices;
+
+				for (unsigned m = 0; m < lim && m < SDM_POL_MAX_DEVICES;
+				     m++) {
+					const struct sdm_pol_pci *w = &o->devices[m];
+
+					if (w->segment != v->segment ||
+					    w->bus != v->bus || w->devfn != v->devfn)
+						continue;
+					pci_str(v, b, sizeof(b));
+					if (j == i)
+						return sdm_err_set(err, SDM_EINVAL,
+								   "policy: domain '%s' "
+								   "lists device %s twice",
+								   a->name, b);
+					return sdm_err_set(err, SDM_EINVAL, "policy: "
+							   "device %s is given to "
+							   "domain '%s' and to domain "
+							   "'%s'", b, o->name, a->name);
+				}
+			}
+		}
+	}
+	return SDM_OK;
+}
+
+/*
+ * A protected domain's devices: each PCI function of the policy becomes a
+ * requester of that domain (segment, source id bus:dev.fn), which
+ * dommgr/iommu.c gives a context entry pointing at the domain's table.
+ * Whether the device exists is not known here (no PCI access): arch code
+ * enumerates PCI and checks each device sits behind a DMAR unit.
+ */
+static int plan_devices(const struct sdm_pol_domain *pd, struct domain *d,
+			struct sdm_err *err)
+{
+	if (pd->ndevices > DOM_MAX_DEVS)
+		return sdm_err_set(err, SDM_ENOSPC, "policy: domain '%s': %u "
+				   "devices, dommgr assigns at most %u to a "
+				   "domain", pd->name, pd->ndevices,
+				   DOM_MAX_DEVS);
+	for (unsigned k = 0; k < pd->ndevices; k++) {
+		const struct sdm_pol_pci *v = &pd->devices[k];
+
+		d->devs[k] = (struct dom_dev){ v->segment,
+					       (uint16_t)(v->bus << 8 | v->devfn) };
+	}
+	d->ndevs = pd->ndevices;
+	return SDM_OK;
+}
+
 int domains_plan_policy(const struct sdm_handoff *ho,
 			const struct sdm_policy *p, struct domain_table *t,
 			struct sdm_err *err)
@@ -312,6 +387,9 @@ int domains_plan_policy(const struct sdm_handoff *ho,
 	if (p->ndomains > DOM_MAX)
 		return sdm_err_set(err, SDM_ENOSPC, "policy: %u domains, dommgr "
 				   "runs at most %u", p->ndomains, DOM_MAX);
+	rc = policy_devices_once(p, err);
+	if (rc != SDM_OK)
+		return rc;
 	for (unsigned i = 0; i < p->ndomains; i++) {
 		const struct sdm_pol_domain *pd = &p->dom[i];
 
@@ -328,11 +406,16 @@ int domains_plan_policy(const struct sdm_handoff *ho,
 				     pd->cpu_count, pd->ncpu_ids, pd->cpu_ids };
 
 		rc = plan_protected(ho, t, &r, &used_cpus, &free, err);
+		if (rc == SDM_OK)
+			rc = plan_devices(pd, &t->d[t->n - 1], err);
 		if (rc != SDM_OK)
 			return rc;
 	}
 	if (normal < 0)
 		return sdm_err_set(err, SDM_ENOENT, "policy: no normal domain");
+	/* The normal domain's own list changes nothing: it owns every
+	 * requester no protected domain lists (iommu.c's default context
+	 * table), listed or not. */
 	return plan_normal(ho, t, p->dom[normal].name, mod[normal], used_cpus,
 			   &ram, err);
 }

@@ -24,7 +24,7 @@ struct dom_mem {
 	uint64_t gpa, hpa, size;
 };
 
-#define DOM_MAX_DEVS 8
+#define DOM_MAX_DEVS 8      /* the policy format allows 16: more is refused */
 /* A PCI device of the domain: segment and source id (bus:dev.fn). */
 struct dom_dev {
 	uint16_t seg, sid;
@@ -90,7 +90,9 @@ struct sdm_policy;
  * The same from a verified policy: each protected domain with the memory
  * (size, optional fixed base) and CPUs (count, or APIC IDs; never the boot
  * CPU) it names, its image found by module name (first word of a module's
- * command line, or its name=); the normal domain gets the rest.
+ * command line, or its name=), and its PCI devices in devs[] (at most
+ * DOM_MAX_DEVS; a device named twice is refused); the normal domain gets
+ * the rest, devices included (its own device list changes nothing).
  */
 int domains_plan_policy(const struct sdm_handoff *ho,
 			const struct sdm_policy *p, struct domain_table *t,

@@ -215,6 +215,61 @@ static void test_policy_plan(void **state)
 	assert_non_null(strstr(err.msg, "no boot module 'absent'"));
 }
 
+/* The policy's devices: a protected domain's land in its devs[]. */
+static void test_policy_devices(void **state)
+{
+	static struct sdm_policy p;
+
+	memset(&p, 0, sizeof(p));
+	p.ndomains = 2;
+	strcpy(p.dom[0].name, "host");
+	p.dom[0].kind = SDM_POL_KIND_NORMAL;
+	p.dom[0].nimages = 1;
+	strcpy(p.dom[0].images[0].module, "normal");
+	p.dom[0].ndevices = 1; /* the normal domain's own list changes nothing */
+	p.dom[0].devices[0] = (struct sdm_pol_pci){ 0, 0, 2 << 3 };
+	strcpy(p.dom[1].name, "vault");
+	p.dom[1].kind = SDM_POL_KIND_PROTECTED;
+	p.dom[1].nimages = 1;
+	strcpy(p.dom[1].images[0].module, "vault");
+	p.dom[1].mem_size = 0x1000000;
+	p.dom[1].cpu_count = 1;
+	p.dom[1].ndevices = 2;
+	p.dom[1].devices[0] = (struct sdm_pol_pci){ 0, 0, 6 << 3 };
+	p.dom[1].devices[1] = (struct sdm_pol_pci){ 1, 0x3a, 0x1f << 3 | 7 };
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_OK);
+	assert_string_equal(t.d[0].name, "vault");
+	assert_int_equal(t.d[0].ndevs, 2);
+	assert_int_equal(t.d[0].devs[0].seg, 0);
+	assert_int_equal(t.d[0].devs[0].sid, 0x0030);     /* 00:06.0 */
+	assert_int_equal(t.d[0].devs[1].seg, 1);
+	assert_int_equal(t.d[0].devs[1].sid, 0x3aff);     /* 3a:1f.7 */
+	assert_string_equal(t.d[1].name, "host");
+	assert_int_equal(t.d[1].ndevs, 0);
+
+	/* More than DOM_MAX_DEVS: refused, naming the domain. */
+	p.dom[1].ndevices = DOM_MAX_DEVS + 1;
+	for (unsigned k = 0; k < p.dom[1].ndevices; k++)
+		p.dom[1].devices[k] = (struct sdm_pol_pci){ 0, 1, (uint8_t)k };
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_ENOSPC);
+	assert_string_equal(err.msg, "policy: domain 'vault': 9 devices, dommgr "
+			    "assigns at most 8 to a domain");
+	p.dom[1].ndevices = DOM_MAX_DEVS;
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_OK);
+	assert_int_equal(t.d[0].ndevs, DOM_MAX_DEVS);
+	assert_int_equal(t.d[0].devs[7].sid, 0x0107);
+
+	/* A device named twice: refused (sinit may have gone on). */
+	p.dom[1].devices[3] = p.dom[1].devices[1];
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_EINVAL);
+	assert_string_equal(err.msg, "policy: domain 'vault' lists device "
+			    "0000:01:00.1 twice");
+	p.dom[1].devices[3] = (struct sdm_pol_pci){ 0, 0, 2 << 3 };
+	assert_int_equal(domains_plan_policy(&ho, &p, &t, &err), SDM_EINVAL);
+	assert_string_equal(err.msg, "policy: device 0000:00:02.0 is given to "
+			    "domain 'host' and to domain 'vault'");
+}
+
 static void test_errors(void **state)
 {
 	/* Two protected domains on a 2-CPU machine: no CPU for the second. */
@@ -248,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup(test_normal_gets_the_boot_cpu_only, setup),
 		cmocka_unit_test_setup(test_remap, setup),
 		cmocka_unit_test_setup(test_policy_plan, setup),
+		cmocka_unit_test_setup(test_policy_devices, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 	};
 
