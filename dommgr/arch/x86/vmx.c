@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sdm/arch/x86.h>
 #include <sdm/log.h>
+#include <sdm/x86_cr.h>
 #include "dommgr/arch/x86/vmcs.h"
 #include "dommgr/arch/x86/vmx.h"
 #include "dommgr/core.h"
@@ -341,7 +342,9 @@ static void guest_state_flat32(struct vcpu *v, const struct arch_boot *b)
 	vmcs_writen(CR0_MASK, f0 | ~v->cr0_fixed1);
 	vmcs_writen(GUEST_CR4, v->cr4_fixed0 & v->cr4_fixed1);
 	vmcs_writen(CR4_SHADOW, 0);
-	vmcs_writen(CR4_MASK, v->cr4_fixed0 | ~v->cr4_fixed1);
+	/* VMXE and SMXE exit even where the CPU has them (handle_cr refuses). */
+	vmcs_writen(CR4_MASK, v->cr4_fixed0 | ~v->cr4_fixed1 | X86_CR4_VMXE |
+			      X86_CR4_SMXE);
 	vmcs_writen(GUEST_CR3, 0);
 	vmcs_writen(GUEST_DR7, 0x400);
 	vmcs_writen(GUEST_RSP, 0);
@@ -842,51 +845,85 @@ static void load_pdptes(struct vcpu *v)
 	vmcs_write64(GUEST_PDPTE3, p[3]);
 }
 
+/* What the guest reads from CR0/CR4: the read shadow in the bits dommgr
+ * owns (guest/host mask), the register elsewhere (SDM vol. 3C 25.6.6). */
+static uint64_t cr_view(uint64_t real, uint64_t mask, uint64_t shadow)
+{
+	return (real & ~mask) | (shadow & mask);
+}
+
+/*
+ * MOV to CR0/CR4, CLTS, LMSW that changed a bit dommgr owns. The VM exit
+ * comes before the CPU's own checks, so dommgr makes them: a value the CPU
+ * would refuse gets #GP(0) in the guest, with the instruction not done
+ * (x86_cr0_check, x86_cr4_check: SDM vol. 2B, MOV to CR).
+ */
 static int handle_cr(struct vcpu *v)
 {
 	uint64_t q = vmcs_readn(EXIT_QUAL);
 	unsigned cr = q & 15, type = (q >> 4) & 3;
+	struct x86_cr_state s = {
+		.cr0 = cr_view(vmcs_readn(GUEST_CR0), vmcs_readn(CR0_MASK),
+			       vmcs_readn(CR0_SHADOW)),
+		.cr3 = vmcs_readn(GUEST_CR3),
+		.cr4 = cr_view(vmcs_readn(GUEST_CR4), vmcs_readn(CR4_MASK),
+			       vmcs_readn(CR4_SHADOW)),
+		.efer = vmcs_read64(GUEST_EFER),
+		.cr4_fixed1 = v->cr4_fixed1,
+	};
 	uint64_t val;
+	const char *why;
 
+	s.ia32e = (s.efer & EFER_LMA) != 0;
+	s.cs_l = s.ia32e && (vmcs_read32(GUEST_CS_AR) & (1u << 13));
 	if (type == 0) {
 		val = *gpr(v, (q >> 8) & 15);
+		/* Outside 64-bit mode the source is a 32-bit register. */
+		if (!s.cs_l)
+			val = (uint32_t)val;
 	} else if (type == 2) { /* CLTS */
-		val = vmcs_readn(CR0_SHADOW) & ~8ull;
+		val = s.cr0 & ~X86_CR0_TS;
 		cr = 0;
-	} else if (type == 3) { /* LMSW: low 4 bits; cannot clear PE */
-		val = (vmcs_readn(CR0_SHADOW) & ~0xeull) | ((q >> 16) & 0xf);
+	} else if (type == 3) { /* LMSW: bits 0-3; can set PE, not clear it */
+		val = (s.cr0 & ~(X86_CR0_MP | X86_CR0_EM | X86_CR0_TS)) |
+		      ((q >> 16) & 0xf);
 		cr = 0;
 	} else {
 		dommgr_domain_stop(v->dom, "unexpected MOV from CR%u exit", cr);
 		return STOP;
 	}
+	if (cr != 0 && cr != 4) {
+		dommgr_domain_stop(v->dom, "unexpected MOV to CR%u exit", cr);
+		return STOP;
+	}
+	why = cr == 0 ? x86_cr0_check(&s, val) : x86_cr4_check(&s, val);
+	if (why != NULL) {
+		pr_debug("domain '%s': MOV to CR%u of 0x%lx refused (#GP): %s",
+			 v->dom->name, cr, val, why);
+		inject_exception(VEC_GP, true, 0);
+		return RESUME;
+	}
 	if (cr == 0) {
 		uint64_t f0 = v->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
-		uint64_t efer = vmcs_read64(GUEST_EFER);
+		uint64_t efer = s.efer;
 		uint32_t en = vmcs_read32(ENTRY_CTLS);
 
+		val = x86_cr0_value(val); /* reserved bits ignored */
 		vmcs_writen(GUEST_CR0, (val | f0) & v->cr0_fixed1);
 		vmcs_writen(CR0_SHADOW, val);
 		/* Paging on with EFER.LME: long mode becomes active (LMA). */
 		if ((val & X86_CR0_PG) && (efer & EFER_LME)) {
-			efer |= 1u << 10;
+			efer |= EFER_LMA;
 			en |= ENTRY_IA32E_GUEST;
 		} else {
-			efer &= ~(1ull << 10);
+			efer &= ~EFER_LMA;
 			en &= ~ENTRY_IA32E_GUEST;
 		}
 		vmcs_write64(GUEST_EFER, efer);
 		vmcs_write32(ENTRY_CTLS, en);
-	} else if (cr == 4) {
-		if (val & X86_CR4_VMXE) {
-			inject_exception(VEC_GP, true, 0);
-			return RESUME;
-		}
+	} else {
 		vmcs_writen(GUEST_CR4, (val | v->cr4_fixed0) & v->cr4_fixed1);
 		vmcs_writen(CR4_SHADOW, val);
-	} else {
-		dommgr_domain_stop(v->dom, "unexpected MOV to CR%u exit", cr);
-		return STOP;
 	}
 	load_pdptes(v);
 	skip_insn();
