@@ -193,6 +193,130 @@ static void attack_vmx(void)
 	say("NOT BLOCKED: VMXON did not fault", ~0ull, ~0ull);
 }
 
+/*
+ * attack=cr: control-register writes the CPU refuses with #GP(0) (SDM vol.
+ * 2B, MOV to CR). Each must fault in this guest and change nothing; the
+ * IDT resumes at cr_recover, which goes on with the next attempt. The CR0
+ * values also set CR0.NE: dommgr owns NE (it must stay 1 in VMX
+ * operation), so the write exits to dommgr instead of being checked by the
+ * CPU alone. CR4 bit 30 is reserved on every CPU so far (and not in the
+ * Bochs CPU's IA32_VMX_CR4_FIXED1).
+ */
+#define CR0_PE (1u << 0)
+#define CR0_NE (1u << 5)
+#define CR0_NW (1u << 29)
+#define CR0_CD (1u << 30)
+#define CR0_PG (1u << 31)
+#define CR4_VMXE (1u << 13)
+
+static const struct cr_try {
+	const char *what;
+	unsigned cr;
+	uint32_t set, clear;
+} cr_tries[] = {
+	{ "CR0 with PG=1 and PE=0", 0, CR0_NE | CR0_PG, CR0_PE },
+	{ "CR0 with NW=1 and CD=0", 0, CR0_NE | CR0_NW, CR0_CD },
+	{ "CR4 with reserved bit 30", 4, 1u << 30, 0 },
+	{ "CR4 with VMXE", 4, CR4_VMXE, 0 },
+};
+#define CR_TRIES (sizeof(cr_tries) / sizeof(cr_tries[0]))
+static volatile unsigned cr_stage, cr_refused;
+static uint32_t cr0_orig, cr4_orig;
+
+static uint32_t read_cr(unsigned cr)
+{
+	uint32_t v;
+
+	if (cr == 0)
+		__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	else
+		__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void write_cr(unsigned cr, uint32_t v)
+{
+	if (cr == 0)
+		__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+	else
+		__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static void cr_say(const struct cr_try *t, const char *what, uint64_t a)
+{
+	struct gline l;
+
+	g_line_init(&l, P "cr: ");
+	g_str(&l, t->what);
+	g_str(&l, ": ");
+	g_str(&l, what);
+	if (a != ~0ull) {
+		g_str(&l, " ");
+		g_hex(&l, a);
+	}
+	g_emit(&l);
+}
+
+__attribute__((noreturn)) static void cr_run(void);
+
+/* Resumed here by the IDT after the fault (on the faulting code's stack). */
+__attribute__((noreturn)) static void cr_recover(void)
+{
+	const struct cr_try *t = &cr_tries[cr_stage];
+
+	if (g_last_exception != 13)
+		cr_say(t, "NOT BLOCKED: wrong exception", g_last_exception);
+	else if (read_cr(0) != cr0_orig || read_cr(4) != cr4_orig)
+		cr_say(t, "NOT BLOCKED: #GP but the register changed",
+		       (uint64_t)read_cr(t->cr));
+	else {
+		cr_say(t, "blocked (the CPU raised exception", 13);
+		cr_refused++;
+	}
+	cr_stage++;
+	cr_run();
+}
+
+__attribute__((noreturn)) static void cr_run(void)
+{
+	struct gline l;
+
+	while (cr_stage < CR_TRIES) {
+		const struct cr_try *t = &cr_tries[cr_stage];
+		uint32_t old = t->cr == 0 ? cr0_orig : cr4_orig;
+		uint32_t v = (old | t->set) & ~t->clear;
+
+		cr_say(t, "trying", v);
+		g_recover_at = (uint32_t)(uintptr_t)cr_recover;
+		write_cr(t->cr, v);
+		g_recover_at = 0;
+		write_cr(0, cr0_orig);
+		write_cr(4, cr4_orig);
+		cr_say(t, "NOT BLOCKED: the write did not fault", ~0ull);
+		cr_stage++;
+	}
+	g_line_init(&l, P "cr: ");
+	g_dec(&l, cr_refused);
+	g_str(&l, " of ");
+	g_dec(&l, CR_TRIES);
+	g_str(&l, cr_refused == CR_TRIES ? " refused with #GP" :
+					   " refused with #GP: NOT BLOCKED");
+	g_emit(&l);
+	g_delay(20000000);
+	say("done; powering off", ~0ull, ~0ull);
+	g_poweroff();
+	g_halt();
+}
+
+static void attack_cr(void)
+{
+	cr0_orig = read_cr(0);
+	cr4_orig = read_cr(4);
+	say("CR0, CR4 are", cr0_orig, cr4_orig);
+	cr_stage = 0;
+	cr_run();
+}
+
 static void hc_expect(const char *what, uint32_t ret, uint32_t want)
 {
 	struct gline l;
@@ -363,6 +487,8 @@ void guest_main(uint32_t magic, uint32_t info)
 		attack_msr_fault();
 	else if (eq(name, "vmx"))
 		attack_vmx();
+	else if (eq(name, "cr"))
+		attack_cr();
 	else if (eq(name, "hypercall"))
 		attack_hypercall();
 	else if (eq(name, "triple-fault"))
