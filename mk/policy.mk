@@ -49,6 +49,10 @@ $(B)/policy/demo.bin: policy/examples/demo.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin
 $(B)/policy/qemu.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
 	@mkdir -p $(@D)
 	$(B)/bin/sdm policy compile $< --key $(POLICY_KEY) -o $@
+# The QEMU policy with edu (00:06.0) in prot1 (scenario dma-edu-policy).
+$(B)/policy/qemu-edu.bin: policy/examples/qemu-edu.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
+	@mkdir -p $(@D)
+	$(B)/bin/sdm policy compile $< --key $(POLICY_KEY) -o $@
 # The QEMU policy at other versions (rollback scenarios): qemu-vN.bin.
 $(B)/policy/qemu-v%.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
 	@mkdir -p $(@D)

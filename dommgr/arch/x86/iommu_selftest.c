@@ -7,6 +7,9 @@
  * and the run ends with PASSED or FAILED (tests/emu/scenarios/dma-*.scn).
  *   edu            edu stays in the normal domain (the default owner)
  *   edu-protected  edu is assigned to the first protected domain
+ *   edu-policy     edu is not assigned here: the signed policy must have
+ *                  given it to a protected domain (domains_plan_policy),
+ *                  else FAILED; then the checks of edu-protected
  * edu's DMA registers (QEMU docs/specs/edu.rst): 0x80 source, 0x88
  * destination, 0x90 count, 0x98 command (bit 0 start, cleared when done;
  * bit 1 direction, 1 = from the device's buffer to RAM). The buffer is
@@ -272,6 +275,21 @@ static bool find_edu(struct selftest *s)
 	return false;
 }
 
+/* The protected domain whose devs[] lists seg 0:sid, or NULL. */
+static struct domain *owner_of(struct domain_table *t, uint16_t sid)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct domain *d = &t->d[i];
+
+		for (unsigned k = 0; d->kind == DOM_PROTECTED && k < d->ndevs &&
+				     k < DOM_MAX_DEVS; k++) {
+			if (d->devs[k].seg == 0 && d->devs[k].sid == sid)
+				return &t->d[i];
+		}
+	}
+	return NULL;
+}
+
 static struct domain *first_of(struct domain_table *t, enum dom_kind k)
 {
 	for (unsigned i = 0; i < t->n; i++) {
@@ -294,9 +312,11 @@ void arch_dma_selftest(const struct sdm_handoff *ho, struct domain_table *t,
 			 "iommu-selftest", mode, sizeof(mode)))
 		return;
 	bool assign = strncmp(mode, "edu-protected", sizeof(mode)) == 0;
+	bool by_policy = strncmp(mode, "edu-policy", sizeof(mode)) == 0;
 
-	if (!assign && strncmp(mode, "edu", sizeof(mode)) != 0) {
-		pr_err("iommu-selftest=%s: unknown (edu, edu-protected)", mode);
+	if (!assign && !by_policy && strncmp(mode, "edu", sizeof(mode)) != 0) {
+		pr_err("iommu-selftest=%s: unknown (edu, edu-protected, "
+		       "edu-policy)", mode);
 		return;
 	}
 	pr_info("iommu-selftest: emulator test mode '%s': the domains are "
@@ -314,6 +334,21 @@ void arch_dma_selftest(const struct sdm_handoff *ho, struct domain_table *t,
 		pr_err("iommu-selftest: FAILED: needs a protected domain, a "
 		       "dommgr page, 3 free normal pages and edu");
 		return;
+	}
+	if (by_policy) {
+		char b[12];
+
+		iommu_sid_str(s.sid, b, sizeof(b));
+		prot = owner_of(t, s.sid);
+		if (prot == NULL) {
+			pr_err("iommu-selftest: FAILED: edu at 0000:%s is in no "
+			       "protected domain's devices: the policy did not "
+			       "assign it", b);
+			return;
+		}
+		pr_info("iommu-selftest: edu at 0000:%s is in domain '%s''s "
+			"devices (%u from the policy); the test does not assign it",
+			b, prot->name, prot->ndevs);
 	}
 
 	volatile uint8_t *own_cpu = mm_va(own);
@@ -340,7 +375,7 @@ void arch_dma_selftest(const struct sdm_handoff *ho, struct domain_table *t,
 	}
 	if (arch_dma_protect(ho, t, &err) != SDM_OK)
 		pr_err("iommu-selftest: DMA protection not set up: %s", err.msg);
-	if (!assign) {
+	if (!assign && !by_policy) {
 		uint64_t before = normal->dma_faults;
 
 		expect_copy_ok(&s, "normal memory", np, n_cpu, np + PAGE_SIZE,
@@ -356,7 +391,8 @@ void arch_dma_selftest(const struct sdm_handoff *ho, struct domain_table *t,
 			"domain '%s' %lu (expected 3 and 0)", normal->name,
 			normal->dma_faults - before, prot->name, prot->dma_faults);
 	} else {
-		uint64_t before = normal->dma_faults;
+		/* With edu-policy, [0]'s fault already counted for prot. */
+		uint64_t before = normal->dma_faults, pbefore = prot->dma_faults;
 
 		/* Its domain's memory at guest-physical addresses. */
 		expect_copy_ok(&s, "its protected domain's memory", PAGE_SIZE,
@@ -366,10 +402,11 @@ void arch_dma_selftest(const struct sdm_handoff *ho, struct domain_table *t,
 		expect_read_blocked(&s, "normal memory", np + PAGE_SIZE,
 				    n_cpu + PAGE_SIZE, 3 * PAGE_SIZE,
 				    p_cpu + 3 * PAGE_SIZE);
-		verdict(&s, prot->dma_faults == 3 && normal->dma_faults == before,
-			"faults counted: domain '%s' %lu, domain '%s' %lu "
-			"(expected 3 and 0)", prot->name, prot->dma_faults,
-			normal->name, normal->dma_faults - before);
+		verdict(&s, prot->dma_faults - pbefore == 3 &&
+			normal->dma_faults == before, "faults counted: domain "
+			"'%s' %lu, domain '%s' %lu (expected 3 and 0)", prot->name,
+			prot->dma_faults - pbefore, normal->name,
+			normal->dma_faults - before);
 	}
 	if (s.failed == 0)
 		pr_info("iommu-selftest: PASSED (%u checks)", s.n);
