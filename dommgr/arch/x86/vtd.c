@@ -188,6 +188,27 @@ static void report_devices(struct domain_table *t)
 			iommu_unit_of(&io, p->seg, p->sid),
 			d != NULL ? d->name : "none");
 	}
+	/* A device the policy gives a protected domain that is not here:
+	 * its context entry is harmless, but the policy may name the wrong
+	 * device (sinit does not scan PCI; sdm policy check --machine does). */
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct domain *d = &t->d[i];
+
+		for (unsigned k = 0; d->kind == DOM_PROTECTED && k < d->ndevs; k++) {
+			bool found = false;
+			char b[12];
+
+			for (unsigned j = 0; j < io.npci && !found; j++)
+				found = io.pci[j].seg == d->devs[k].seg &&
+					io.pci[j].sid == d->devs[k].sid;
+			if (found)
+				continue;
+			iommu_sid_str(d->devs[k].sid, b, sizeof(b));
+			pr_warn("  PCI %04x:%s: given to domain '%s' by the policy, "
+				"but not on this machine", d->devs[k].seg, b,
+				d->name);
+		}
+	}
 }
 
 int arch_dma_protect(const struct sdm_handoff *ho, struct domain_table *t,
