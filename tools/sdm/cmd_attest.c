@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2673,15 +2674,109 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Reads DIR/X.nonce (hex, whitespace around it allowed). */
-static bool read_nonce(const char *path, uint8_t *nonce, size_t *len)
+/* Batch mode reads bundles in chunks, so that s^-1 mod n of a chunk's
+ * ECDSA signatures takes one modular inversion (attf_p256_invert). */
+#define BATCH_CHUNK 64
+
+struct batch_item {
+	uint8_t nonce[ATT_NONCE_MAX];
+	size_t nonce_len;
+	bool nonce_ok;
+	uint8_t *bundle; /* NULL when unread: err says why; else in buf */
+	size_t blen;
+	struct sdm_err err;
+	const uint8_t *s; /* the signature's s, inside bundle */
+	size_t s_len;
+	uint8_t w[32];   /* s^-1 mod n when w_ok */
+	bool w_ok;
+	uint8_t *buf;    /* kept from chunk to chunk, grown as needed */
+	size_t buf_cap;
+};
+
+/*
+ * Reads DIR/name, opened relative to the directory's descriptor, into
+ * *buf (grown to the file's size + 1, kept for the next file): the
+ * checks and messages of attc_read_file (which names DIR/name) with
+ * fewer system calls, since a read that returns what fstat said is left
+ * is at the end of the file. At most cap bytes; a file that grew while
+ * read is refused.
+ */
+static int batch_read_file(int dfd, const char *dir, const char *name,
+			   size_t cap, uint8_t **buf, size_t *buf_cap,
+			   size_t *len, struct sdm_err *err)
+{
+	struct stat st;
+	size_t got = 0, want;
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC), e;
+
+	*len = 0;
+	if (fd < 0) {
+		e = errno;
+		return sdm_err_set(err, SDM_ENOENT, "%s/%s: %s", dir, name,
+				   strerror(e));
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sdm_err_set(err, SDM_EINVAL, "%s/%s: not a regular file",
+				   dir, name);
+	}
+	if ((uint64_t)st.st_size > cap) {
+		close(fd);
+		return sdm_err_set(err, SDM_ERANGE,
+			"%s/%s: %lld bytes, at most %zu allowed", dir, name,
+			(long long)st.st_size, cap);
+	}
+	/* One byte more than the file, to see whether it grew meanwhile. */
+	want = (size_t)st.st_size + 1;
+	if (want > *buf_cap) {
+		uint8_t *more = realloc(*buf, want);
+
+		if (more == NULL) {
+			close(fd);
+			return sdm_err_set(err, SDM_ENOMEM, "%s/%s: out of memory",
+					   dir, name);
+		}
+		*buf = more;
+		*buf_cap = want;
+	}
+	while (got < want) {
+		ssize_t n = read(fd, *buf + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			close(fd);
+			return sdm_err_set(err, SDM_EIO, "%s/%s: read error: %s",
+					   dir, name, strerror(e));
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		/* Short of what was asked, with all fstat counted: at EOF. */
+		if (got == (size_t)st.st_size)
+			break;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size)
+		return sdm_err_set(err, SDM_EIO, "%s/%s: changed while read",
+				   dir, name);
+	*len = got;
+	return SDM_OK;
+}
+
+/* DIR/X.nonce: hex, whitespace around it allowed; the whole file in
+ * at most sizeof(buf) - 1 bytes. */
+static bool batch_read_nonce(int dfd, const char *dir, const char *name,
+			     uint8_t *nonce, size_t *len)
 {
 	char buf[2 * ATT_NONCE_MAX + 8];
-	size_t n = 0, total = 0, s = 0;
-	char msg[64];
+	uint8_t *p = (uint8_t *)buf;
+	size_t cap = sizeof(buf), n = 0, s = 0;
+	struct sdm_err e = { 0 };
 
-	if (sdm_read_head(path, buf, sizeof(buf) - 1, &n, &total, msg,
-			  sizeof(msg)) != 0 || total != n)
+	if (batch_read_file(dfd, dir, name, sizeof(buf) - 1, &p, &cap, &n,
+			    &e) != SDM_OK)
 		return false;
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' ||
@@ -2693,50 +2788,36 @@ static bool read_nonce(const char *path, uint8_t *nonce, size_t *len)
 	       *len >= ATT_NONCE_MIN;
 }
 
-/* Batch mode reads bundles in chunks, so that s^-1 mod n of a chunk's
- * ECDSA signatures takes one modular inversion (attf_p256_invert). */
-#define BATCH_CHUNK 64
-
-struct batch_item {
-	uint8_t nonce[ATT_NONCE_MAX];
-	size_t nonce_len;
-	bool nonce_ok;
-	uint8_t *bundle; /* NULL when unread: err says why */
-	size_t blen;
-	struct sdm_err err;
-	const uint8_t *s; /* the signature's s, inside bundle */
-	size_t s_len;
-	uint8_t w[32];   /* s^-1 mod n when w_ok */
-	bool w_ok;
-};
-
-static void batch_read(struct attv *v, const char *dir, char *const *names,
-		       size_t m, struct batch_item *items)
+static void batch_read(struct attv *v, int dfd, const char *dir,
+		       char *const *names, size_t m, struct batch_item *items)
 {
 	const uint8_t *sp[BATCH_CHUNK];
 	size_t sl[BATCH_CHUNK], idx[BATCH_CHUNK], k = 0;
 	uint8_t w[BATCH_CHUNK][32];
 	bool ok[BATCH_CHUNK];
-	char path[4096];
+	char name[NAME_MAX + 8];
 
 	for (size_t j = 0; j < m; j++) {
 		struct batch_item *it = &items[j];
 		size_t l = strlen(names[j]);
 		struct att_bundle b;
 		struct sdm_err e = { 0 };
+		uint8_t *buf = it->buf;
+		size_t buf_cap = it->buf_cap;
 
 		memset(it, 0, sizeof(*it));
-		snprintf(path, sizeof(path), "%s/%.*s.nonce", dir,
-			 (int)(l - 7), names[j]);
-		it->nonce_ok = read_nonce(path, it->nonce, &it->nonce_len);
+		it->buf = buf;
+		it->buf_cap = buf_cap;
+		snprintf(name, sizeof(name), "%.*s.nonce", (int)(l - 7),
+			 names[j]);
+		it->nonce_ok = batch_read_nonce(dfd, dir, name, it->nonce,
+						&it->nonce_len);
 		if (!it->nonce_ok)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[j]);
-		if (attc_read_file(path, ATT_MAX_FILE, &it->bundle, &it->blen,
-				   &it->err) != SDM_OK) {
-			it->bundle = NULL;
+		if (batch_read_file(dfd, dir, names[j], ATT_MAX_FILE, &it->buf,
+				    &it->buf_cap, &it->blen, &it->err) != SDM_OK)
 			continue;
-		}
+		it->bundle = it->buf;
 		if (v->fast != NULL &&
 		    att_bundle_parse(it->bundle, it->blen, &b, &e) == SDM_OK &&
 		    b.sig.alg == ATT_ALG_ECDSA) {
@@ -2787,9 +2868,9 @@ static int verify_batch(struct attv *v, const char *dir, bool json)
 		if (names[n] != NULL)
 			n++;
 	}
-	closedir(d);
 	if (n == 0) {
 		fprintf(stderr, "sdm attest verify: %s has no *.bundle files\n", dir);
+		closedir(d);
 		free(names);
 		return SDM_EXIT_FAILURE;
 	}
@@ -2808,7 +2889,7 @@ static int verify_batch(struct attv *v, const char *dir, bool json)
 		size_t l = strlen(names[i]);
 
 		if (i % BATCH_CHUNK == 0)
-			batch_read(v, dir, names + i,
+			batch_read(v, dirfd(d), dir, names + i,
 				   n - i < BATCH_CHUNK ? n - i : BATCH_CHUNK,
 				   items);
 		if (!it->nonce_ok) {
@@ -2827,8 +2908,6 @@ static int verify_batch(struct attv *v, const char *dir, bool json)
 			attv_verify(v, it->bundle, it->blen, it->nonce,
 				    it->nonce_len, &vd);
 			v->hint_w = NULL;
-			free(it->bundle);
-			it->bundle = NULL;
 		}
 		if (vd.trusted)
 			trusted++;
@@ -2854,7 +2933,10 @@ static int verify_batch(struct attv *v, const char *dir, bool json)
 		"# %zu bundles: %u trusted, %u not trusted; %.3f s, %.0f verifications/s on one core\n",
 		n, trusted, bad, t, t > 0 ? (double)n / t : 0.0);
 out:
+	for (size_t j = 0; items != NULL && j < BATCH_CHUNK; j++)
+		free(items[j].buf);
 	free(items);
+	closedir(d);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
