@@ -26,6 +26,7 @@ struct attf_p256 {
 	bool pre;
 	BN_CTX *bn;
 	BN_MONT_CTX *mont_n; /* Montgomery arithmetic modulo the order n */
+	BN_MONT_CTX *mont_p; /* ... and modulo the field prime p */
 	BIGNUM *n, *p, *r, *s, *w, *e, *u1, *u2, *x, *y, *z, *t;
 	EC_POINT *a, *b;
 };
@@ -49,6 +50,7 @@ void attf_p256_free(struct attf_p256 *k)
 	BN_free(k->z);
 	BN_free(k->t);
 	BN_MONT_CTX_free(k->mont_n);
+	BN_MONT_CTX_free(k->mont_p);
 	BN_CTX_free(k->bn);
 	EC_GROUP_free(k->gq);
 	EC_GROUP_free(k->g);
@@ -76,7 +78,9 @@ int attf_p256_new(const uint8_t *x, size_t x_len, const uint8_t *y,
 	k->gq = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
 	k->bn = BN_CTX_new();
 	k->mont_n = BN_MONT_CTX_new();
-	if (k->g == NULL || k->gq == NULL || k->bn == NULL || k->mont_n == NULL)
+	k->mont_p = BN_MONT_CTX_new();
+	if (k->g == NULL || k->gq == NULL || k->bn == NULL ||
+	    k->mont_n == NULL || k->mont_p == NULL)
 		goto fail;
 	k->n = BN_dup(EC_GROUP_get0_order(k->g));
 	for (size_t i = 0; i < sizeof(bns) / sizeof(bns[0]); i++)
@@ -87,7 +91,8 @@ int attf_p256_new(const uint8_t *x, size_t x_len, const uint8_t *y,
 	q = EC_POINT_new(k->g);
 	if (k->n == NULL || k->a == NULL || k->b == NULL || q == NULL ||
 	    !EC_GROUP_get_curve(k->g, k->p, NULL, NULL, k->bn) ||
-	    !BN_MONT_CTX_set(k->mont_n, k->n, k->bn))
+	    !BN_MONT_CTX_set(k->mont_n, k->n, k->bn) ||
+	    !BN_MONT_CTX_set(k->mont_p, k->p, k->bn))
 		goto fail;
 	if (BN_bin2bn(x, (int)x_len, k->x) == NULL ||
 	    BN_bin2bn(y, (int)y_len, k->y) == NULL ||
@@ -197,20 +202,31 @@ bool attf_p256_verify(struct attf_p256 *k, const uint8_t *hash,
 	    BN_bin2bn(s, (int)s_len, k->s) == NULL ||
 	    !in_range(k, k->r) || !in_range(k, k->s))
 		return false;
-	/* e: the leftmost 256 bits of the hash (n has 256 bits). */
-	if (BN_bin2bn(hash, (int)(hash_len < 32 ? hash_len : 32), k->e) == NULL)
+	/* e: the leftmost 256 bits of the hash (n has 256 bits), reduced
+	 * mod n (e < 2^256 < 2n: at most one subtraction). */
+	if (BN_bin2bn(hash, (int)(hash_len < 32 ? hash_len : 32), k->e) == NULL ||
+	    (BN_cmp(k->e, k->n) >= 0 && !BN_sub(k->e, k->e, k->n)))
 		return false;
+	/*
+	 * Products mod n and mod p are Montgomery multiplications (no
+	 * division): with a in Montgomery form (aR), mont(aR, b) = ab. Every
+	 * operand is reduced: r, s, w, e in [0, n-1], Z in [0, p-1].
+	 */
 	if (w != NULL) {
-		if (BN_bin2bn(w, 32, k->w) == NULL || !in_range(k, k->w) ||
-		    !BN_mod_mul(k->t, k->w, k->s, k->n, k->bn) ||
-		    !BN_is_one(k->t))
+		if (BN_bin2bn(w, 32, k->w) == NULL || !in_range(k, k->w))
 			return false;
 	} else if (BN_mod_inverse(k->w, k->s, k->n, k->bn) == NULL) {
 		return false;
 	}
+	/* t = wR mod n; then w*s = 1 (mod n) for a w given */
+	if (!BN_to_montgomery(k->t, k->w, k->mont_n, k->bn) ||
+	    (w != NULL &&
+	     (!BN_mod_mul_montgomery(k->u1, k->t, k->s, k->mont_n, k->bn) ||
+	      !BN_is_one(k->u1))))
+		return false;
 	/* R = (e*w) G + (r*w) Q */
-	if (!BN_mod_mul(k->u1, k->e, k->w, k->n, k->bn) ||
-	    !BN_mod_mul(k->u2, k->r, k->w, k->n, k->bn) ||
+	if (!BN_mod_mul_montgomery(k->u1, k->t, k->e, k->mont_n, k->bn) ||
+	    !BN_mod_mul_montgomery(k->u2, k->t, k->r, k->mont_n, k->bn) ||
 	    !EC_POINT_mul(k->g, k->a, k->u1, NULL, NULL, k->bn) ||
 	    !EC_POINT_mul(k->gq, k->b, k->u2, NULL, NULL, k->bn) ||
 	    !EC_POINT_add(k->g, k->a, k->a, k->b, k->bn) ||
@@ -221,15 +237,17 @@ bool attf_p256_verify(struct attf_p256 *k, const uint8_t *hash,
 		return false;
 	/*
 	 * x(R) = X / Z^2 lies in [0, p-1] and p > n, so x(R) mod n = r
-	 * exactly when X = r Z^2, or X = (r + n) Z^2 with r + n < p.
+	 * exactly when X = r Z^2, or X = (r + n) Z^2 with r + n < p (all mod
+	 * p). t = ZR, then t = mont(t, t) = Z^2 R, mont(t, r) = r Z^2.
 	 */
-	if (!BN_mod_sqr(k->t, k->z, k->p, k->bn) ||
-	    !BN_mod_mul(k->y, k->t, k->r, k->p, k->bn))
+	if (!BN_to_montgomery(k->t, k->z, k->mont_p, k->bn) ||
+	    !BN_mod_mul_montgomery(k->t, k->t, k->t, k->mont_p, k->bn) ||
+	    !BN_mod_mul_montgomery(k->y, k->t, k->r, k->mont_p, k->bn))
 		return false;
 	if (BN_cmp(k->y, k->x) == 0)
 		return true;
 	if (!BN_add(k->u1, k->r, k->n) || BN_cmp(k->u1, k->p) >= 0 ||
-	    !BN_mod_mul(k->y, k->t, k->u1, k->p, k->bn))
+	    !BN_mod_mul_montgomery(k->y, k->t, k->u1, k->mont_p, k->bn))
 		return false;
 	return BN_cmp(k->y, k->x) == 0;
 }
