@@ -1866,6 +1866,7 @@ struct attv {
 	struct att_reference ref;
 	struct cmd_eventlog_replay replay; /* scratch, per bundle */
 	struct cmd_eventlog_replayer *replayer; /* digest contexts, reused */
+	EVP_MD_CTX *md_ctx; /* the bundle's digests (vdigest), reused */
 	/* Batch text mode prints a passing check's result only: PASS and
 	 * SKIP details are left empty (not formatted). Every check still
 	 * runs; FAIL details are always formatted. */
@@ -1890,6 +1891,7 @@ void attv_free(struct attv *v)
 	EVP_PKEY_free(v->pkey);
 	attf_p256_free(v->fast);
 	cmd_eventlog_replayer_free(v->replayer);
+	EVP_MD_CTX_free(v->md_ctx);
 	free(v);
 }
 
@@ -1905,8 +1907,9 @@ int attv_new(const uint8_t *enrolment, size_t enrolment_len,
 	int rc;
 
 	*out = NULL;
-	if (v == NULL || (v->replayer = cmd_eventlog_replayer_new()) == NULL) {
-		free(v);
+	if (v == NULL || (v->replayer = cmd_eventlog_replayer_new()) == NULL ||
+	    (v->md_ctx = EVP_MD_CTX_new()) == NULL) {
+		attv_free(v);
 		return sdm_err_set(err, SDM_ENOMEM, "out of memory");
 	}
 	rc = att_container_parse(enrolment, enrolment_len, ATT_KIND_ENROLMENT,
@@ -2000,6 +2003,21 @@ static void setc(struct attv_verdict *vd, enum attv_check c,
 		}							\
 	} while (0)
 
+/* digest() on the verifier's reused context: the hash of p, then of q
+ * (q_len may be 0). */
+static bool vdigest(struct attv *v, uint16_t alg, const void *p, size_t n,
+		    const void *q, size_t q_len, uint8_t *out)
+{
+	const EVP_MD *md = md_of(alg);
+	unsigned len = 0;
+
+	return md != NULL && EVP_DigestInit_ex2(v->md_ctx, md, NULL) == 1 &&
+	       EVP_DigestUpdate(v->md_ctx, p, n) == 1 &&
+	       (q_len == 0 || EVP_DigestUpdate(v->md_ctx, q, q_len) == 1) &&
+	       EVP_DigestFinal_ex(v->md_ctx, out, &len) == 1 &&
+	       len == att_hash_size(alg);
+}
+
 static const char *hash_name(uint16_t alg)
 {
 	switch (alg) {
@@ -2033,7 +2051,7 @@ static void check_signature(struct attv *v, const struct att_bundle *b,
 		     hash_name(v->ak.scheme_hash));
 		return;
 	}
-	if (!digest(s->hash, b->attest.p, b->attest.len, dg)) {
+	if (!vdigest(v, s->hash, b->attest.p, b->attest.len, NULL, 0, dg)) {
 		setc(vd, ATTV_SIGNATURE, ATTV_FAIL, "OpenSSL digest failed");
 		return;
 	}
@@ -2494,7 +2512,7 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 	struct events_state es;
 	uint8_t pcr20[ATT_REF_MAX_EVENTS][32];
 	struct sdm_err e = { 0 };
-	uint8_t h[32], buf[ATT_NONCE_MAX + 32], pcrs[4][32];
+	uint8_t h[32], buf[32], pcrs[4][32];
 	bool log_ok = false, report_ok = false;
 	char hex[80], hex2[80];
 	unsigned fails = 0;
@@ -2526,9 +2544,9 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 		     hexs(hex2, 17, nonce, nonce_len));
 
 	/* Binding: extraData = SHA-256(nonce || SHA-256(report)). */
-	memcpy(buf, b.nonce.p, b.nonce.len);
-	if (!attc_sha256(b.report.p, b.report.len, buf + b.nonce.len) ||
-	    !attc_sha256(buf, b.nonce.len + 32, h))
+	if (!vdigest(v, ATT_ALG_SHA256, b.report.p, b.report.len, NULL, 0,
+		     buf) ||
+	    !vdigest(v, ATT_ALG_SHA256, b.nonce.p, b.nonce.len, buf, 32, h))
 		setc(vd, ATTV_BINDING, ATTV_FAIL, "OpenSSL digest failed");
 	else if (b.quote.extra_size != 32 || memcmp(b.quote.extra, h, 32) != 0)
 		setc(vd, ATTV_BINDING, ATTV_FAIL,
@@ -2571,7 +2589,8 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 		if (!sel_ok || q->pcr_digest_size != 32) {
 			setc(vd, ATTV_PCR_DIGEST, ATTV_FAIL,
 			     "the quote does not select exactly sha256 PCRs 17-20");
-		} else if (!attc_sha256(pcrs, sizeof(pcrs), h)) {
+		} else if (!vdigest(v, ATT_ALG_SHA256, pcrs, sizeof(pcrs), NULL,
+				    0, h)) {
 			setc(vd, ATTV_PCR_DIGEST, ATTV_FAIL, "OpenSSL digest failed");
 		} else if (memcmp(h, q->pcr_digest, 32) != 0) {
 			setc(vd, ATTV_PCR_DIGEST, ATTV_FAIL,
