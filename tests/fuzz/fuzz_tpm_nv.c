@@ -21,53 +21,8 @@
 
 #include "tpm/tpm2_nv.h"
 
-#define CHECK(c)                         \
-	do {                             \
-		if (!(c))                \
-			__builtin_trap(); \
-	} while (0)
-
 #define MAX_CALLS 64
-
-struct src {
-	const uint8_t *p;
-	size_t n;
-	bool slice;
-	unsigned calls;
-};
-
-static int fake_xfer(void *ctx, unsigned locality, const uint8_t *cmd,
-		     size_t cmd_len, uint8_t *rsp, size_t rsp_cap,
-		     size_t *rsp_len, struct sdm_err *err)
-{
-	struct src *s = ctx;
-	size_t len;
-
-	CHECK(cmd_len >= 10 && cmd_len <= TPM_MAX_COMMAND);
-	CHECK(((size_t)cmd[2] << 24 | (size_t)cmd[3] << 16 |
-	       (size_t)cmd[4] << 8 | cmd[5]) == cmd_len);
-	CHECK(locality <= 4);
-	if (++s->calls > MAX_CALLS || s->n == 0)
-		return sdm_err_set(err, SDM_EIO, "fake: no response left");
-	len = s->n;
-	if (s->slice && s->n >= 6) {
-		size_t size = (size_t)s->p[2] << 24 | (size_t)s->p[3] << 16 |
-			      (size_t)s->p[4] << 8 | s->p[5];
-
-		if (size >= 10 && size <= s->n)
-			len = size;
-	}
-	if (len > rsp_cap)
-		return sdm_err_set(err, SDM_ERANGE, "fake: %zu > %zu", len,
-				   rsp_cap);
-	memcpy(rsp, s->p, len);
-	*rsp_len = len;
-	if (s->slice) {
-		s->p += len;
-		s->n -= len;
-	}
-	return SDM_OK;
-}
+#include "fake_tpm.h"
 
 static const uint8_t nonce[16] = { 1, 2, 3, 4, 5, 6, 7, 8,
 				   9, 10, 11, 12, 13, 14, 15, 16 };
@@ -123,8 +78,6 @@ static int run(unsigned cmd, const struct tpm_transport *t,
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct src s = { 0 };
@@ -135,20 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	/* A heap copy of exactly the responses, so ASan sees past-the-end. */
-	copy = malloc(size - 1 != 0 ? size - 1 : 1);
-	CHECK(copy != NULL);
-	memcpy(copy, data + 1, size - 1);
-	s.p = copy;
-	s.n = size - 1;
-	s.slice = (data[0] & 0x10) != 0;
+	copy = fake_src_load(&s, data, size);
 	rc = run(data[0] & 7, &t, &err);
-	if (rc != SDM_OK) {
-		CHECK(err.code == rc);
-		CHECK(err.msg[0] != '\0');
-		CHECK(strnlen(err.msg, sizeof(err.msg)) < sizeof(err.msg));
-		CHECK(rc < 0 || rc <= 0xfff);
-	}
+	fake_check_rc(rc, &err);
 	free(copy);
 	return 0;
 }
