@@ -27,51 +27,9 @@
 #include "tools/sdm/cmds.h"
 #include "tpm/host/swtpm.h"
 #include "tpm/tpm2_nv.h"
+#include "tpm_fake.h"
 
-#define MU(call) assert_int_equal((call), TSS2_RC_SUCCESS)
-#define MAX_X 8
 #define IDX SDM_ROLLBACK_NV_INDEX
-
-struct mb {
-	uint8_t b[1024];
-	size_t off;
-};
-
-static void mb_hdr(struct mb *m, TPM2_ST tag, uint32_t code)
-{
-	m->off = 0;
-	MU(Tss2_MU_TPM2_ST_Marshal(tag, m->b, sizeof(m->b), &m->off));
-	MU(Tss2_MU_UINT32_Marshal(0, m->b, sizeof(m->b), &m->off));
-	MU(Tss2_MU_UINT32_Marshal(code, m->b, sizeof(m->b), &m->off));
-}
-
-static void mb_size(struct mb *m, uint32_t size)
-{
-	size_t o = 2;
-
-	MU(Tss2_MU_UINT32_Marshal(size, m->b, sizeof(m->b), &o));
-}
-
-static void mb_done(struct mb *m)
-{
-	mb_size(m, (uint32_t)m->off);
-}
-
-static void mb_u32(struct mb *m, uint32_t v)
-{
-	MU(Tss2_MU_UINT32_Marshal(v, m->b, sizeof(m->b), &m->off));
-}
-
-static void mb_u16(struct mb *m, uint16_t v)
-{
-	MU(Tss2_MU_UINT16_Marshal(v, m->b, sizeof(m->b), &m->off));
-}
-
-static void mb_rc(struct mb *m, uint32_t rc)
-{
-	mb_hdr(m, TPM2_ST_NO_SESSIONS, rc);
-	mb_done(m);
-}
 
 /* Authorization area with one session (size, TPMS_AUTH_COMMAND). */
 static void mb_auth(struct mb *m, uint32_t session)
@@ -93,59 +51,6 @@ static void mb_auth_rsp(struct mb *m)
 
 	MU(Tss2_MU_TPMS_AUTH_RESPONSE_Marshal(&a, m->b, sizeof(m->b),
 					      &m->off));
-}
-
-struct fake {
-	struct mb rsp[MAX_X];
-	unsigned nrsp, next;
-	struct mb cmd[MAX_X];
-	unsigned ncmd;
-	unsigned locality;
-};
-
-static int fake_xfer(void *ctx, unsigned locality, const uint8_t *cmd,
-		     size_t cmd_len, uint8_t *rsp, size_t rsp_cap,
-		     size_t *rsp_len, struct sdm_err *err)
-{
-	struct fake *f = ctx;
-	struct mb *m;
-
-	assert_true(f->ncmd < MAX_X && cmd_len <= sizeof(f->cmd[0].b));
-	memcpy(f->cmd[f->ncmd].b, cmd, cmd_len);
-	f->cmd[f->ncmd++].off = cmd_len;
-	f->locality = locality;
-	if (f->next >= f->nrsp)
-		return sdm_err_set(err, SDM_EIO, "fake: no response queued");
-	m = &f->rsp[f->next++];
-	if (m->off > rsp_cap)
-		return sdm_err_set(err, SDM_ERANGE, "fake: too long");
-	memcpy(rsp, m->b, m->off);
-	*rsp_len = m->off;
-	return SDM_OK;
-}
-
-static struct fake fk;
-static struct tpm_transport tr = { "fake", &fk, fake_xfer };
-static struct sdm_err err;
-
-static int setup(void **state)
-{
-	memset(&fk, 0, sizeof(fk));
-	memset(&err, 0, sizeof(err));
-	return 0;
-}
-
-static struct mb *queue(void)
-{
-	assert_true(fk.nrsp < MAX_X);
-	return &fk.rsp[fk.nrsp++];
-}
-
-static void assert_cmd(unsigned i, const struct mb *want)
-{
-	assert_true(i < fk.ncmd);
-	assert_int_equal(fk.cmd[i].off, want->off);
-	assert_memory_equal(fk.cmd[i].b, want->b, want->off);
 }
 
 /* ------------------------------------------------ well-formed exchanges */
