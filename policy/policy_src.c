@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 #include <yaml.h>
 
+#include <sdm/hex.h>
+
 #include "policy/policy_src.h"
 
 #define WHERE_MAX 96 /* "domains[7].channels[3].peer" */
@@ -341,17 +343,6 @@ static int get_enum(struct yp *y, yaml_node_t *n, const char *where,
 	return want(y, n, where, list);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int get_hex(struct yp *y, yaml_node_t *n, const char *where,
 		   uint8_t *out, size_t bytes)
 {
@@ -361,7 +352,8 @@ static int get_hex(struct yp *y, yaml_node_t *n, const char *where,
 		return yfail(y, n, "%s: %zu characters, a digest is %zu hex digits",
 			     where, n->data.scalar.length, 2 * bytes);
 	for (size_t i = 0; i < bytes; i++) {
-		int hi = hexval(sval(n)[2 * i]), lo = hexval(sval(n)[2 * i + 1]);
+		int hi = sdm_hex_digit(sval(n)[2 * i]),
+		    lo = sdm_hex_digit(sval(n)[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return yfail(y, n, "%s: '%c' at character %zu is not a hex digit",
@@ -392,7 +384,7 @@ static int get_pci(struct yp *y, yaml_node_t *n, const char *where,
 		return yfail(y, n, "%s: '%.40s' is not %s", where, s, form);
 	for (f = first; f < 4; f++) {
 		for (unsigned k = 0; k < widths[f]; k++, i++) {
-			int d = hexval(s[i]);
+			int d = sdm_hex_digit(s[i]);
 
 			if (d < 0)
 				return yfail(y, n, "%s: '%.40s' is not %s",

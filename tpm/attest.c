@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sdm/hex.h>
+
 #include "tpm/attest.h"
 #include "tpm/buf.h"
 
@@ -952,17 +954,6 @@ static bool word_is(const char *w, size_t n, const char *lit)
 	return strnlen(lit, n + 1) == n && memcmp(w, lit, n) == 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "sha256:" and 64 hex digits. */
 static int lex_digest(struct lex *lx, uint8_t out[32])
 {
@@ -972,7 +963,8 @@ static int lex_digest(struct lex *lx, uint8_t out[32])
 	if (n != 7 + 64 || memcmp(w, "sha256:", 7) != 0)
 		return lex_fail(lx, "expected sha256:<64 hex digits>");
 	for (unsigned k = 0; k < 32; k++) {
-		int hi = hexval(w[7 + 2 * k]), lo = hexval(w[8 + 2 * k]);
+		int hi = sdm_hex_digit(w[7 + 2 * k]),
+		    lo = sdm_hex_digit(w[8 + 2 * k]);
 
 		if (hi < 0 || lo < 0)
 			return lex_fail(lx, "'%c%c' is not a hex byte",
@@ -1007,8 +999,8 @@ static int lex_quoted(struct lex *lx, char *out, size_t cap)
 				int hi, lo;
 
 				if (lx->n - lx->i < 2 ||
-				    (hi = hexval(lx->s[lx->i])) < 0 ||
-				    (lo = hexval(lx->s[lx->i + 1])) < 0)
+				    (hi = sdm_hex_digit(lx->s[lx->i])) < 0 ||
+				    (lo = sdm_hex_digit(lx->s[lx->i + 1])) < 0)
 					return lex_fail(lx, "\\x needs two hex digits");
 				c = (char)(hi << 4 | lo);
 				lx->i += 2;
@@ -1044,7 +1036,7 @@ static int parse_num(struct lex *lx, const char *w, size_t n, uint64_t max,
 	if (i == n)
 		return lex_fail(lx, "%s: expected a number", what);
 	for (; i < n; i++) {
-		int d = hexval(w[i]);
+		int d = sdm_hex_digit(w[i]);
 
 		if (d < 0 || (unsigned)d >= base)
 			return lex_fail(lx, "%s: '%.*s' is not a number", what,
@@ -1069,7 +1061,7 @@ static int parse_pci(struct lex *lx, const char *w, size_t n,
 		return lex_fail(lx, "device '%.*s' is not SSSS:BB:DD.F", (int)n,
 				w);
 	for (unsigned k = 0; k < 9; k++) {
-		int d = hexval(w[at[k]]);
+		int d = sdm_hex_digit(w[at[k]]);
 
 		if (d < 0)
 			return lex_fail(lx, "device '%.*s': not hex", (int)n, w);

@@ -32,6 +32,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <sdm/elf64.h>
+#include <sdm/hex.h>
 
 #include "attest_cmds.h"
 #include "attest_fast.h"
@@ -177,17 +178,6 @@ int attc_write_file(const char *path, const void *data, size_t len,
 	return SDM_OK;
 }
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool attc_unhex(const char *s, uint8_t *out, size_t max, size_t *len)
 {
 	size_t n = strlen(s);
@@ -199,7 +189,8 @@ bool attc_unhex(const char *s, uint8_t *out, size_t max, size_t *len)
 	if (n == 0 || n % 2 != 0 || n / 2 > max)
 		return false;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexdigit(s[2 * i]), lo = hexdigit(s[2 * i + 1]);
+		int hi = sdm_hex_digit(s[2 * i]),
+		    lo = sdm_hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

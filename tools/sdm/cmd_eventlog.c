@@ -12,6 +12,8 @@
 
 #include <openssl/evp.h>
 
+#include <sdm/hex.h>
+
 #include "cmds.h"
 #include "sdm.h"
 #include "util.h"
@@ -144,17 +146,6 @@ static void put_hex(FILE *f, const uint8_t *p, size_t n)
 		fprintf(f, "%02x", p[i]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One non-comment line "BANK:PCR 0xHEX" (no line end, trimmed). */
 static int parse_pcr_line(const char *s, size_t n, const char *name,
 			  unsigned lineno, struct cmd_eventlog_pcrs *out,
@@ -200,7 +191,8 @@ static int parse_pcr_line(const char *s, size_t n, const char *name,
 			name, lineno, evlog_alg_name(alg), pcr, hex_len,
 			evlog_alg_name(alg), 2 * size);
 	for (unsigned k = 0; k < size; k++) {
-		int hi = hexval(s[i + 2 * k]), lo = hexval(s[i + 2 * k + 1]);
+		int hi = sdm_hex_digit(s[i + 2 * k]),
+		    lo = sdm_hex_digit(s[i + 2 * k + 1]);
 
 		if (hi < 0 || lo < 0)
 			return sdm_err_set(err, SDM_EINVAL,

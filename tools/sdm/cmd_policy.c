@@ -12,6 +12,8 @@
 
 #include <openssl/x509.h>
 
+#include <sdm/hex.h>
+
 #include "policy/policy_show.h"
 #include "policy/policy_sign.h"
 #include "policy/policy_src.h"
@@ -72,17 +74,6 @@ static void put_hex(FILE *f, const uint8_t *p, size_t n)
 		fprintf(f, "%02x", p[i]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 96 hex digits, or a DER public key file: the anchor. */
 static int anchor_arg(const char *arg, uint8_t anchor[SDM_POL_ANCHOR_LEN],
 		      struct sdm_err *err)
@@ -91,12 +82,12 @@ static int anchor_arg(const char *arg, uint8_t anchor[SDM_POL_ANCHOR_LEN],
 	size_t len, i;
 
 	for (i = 0; i < 2 * SDM_POL_ANCHOR_LEN; i++)
-		if (hexval(arg[i]) < 0)
+		if (sdm_hex_digit(arg[i]) < 0)
 			break;
 	if (i == 2 * SDM_POL_ANCHOR_LEN && arg[i] == '\0') {
 		for (i = 0; i < SDM_POL_ANCHOR_LEN; i++)
-			anchor[i] = (uint8_t)(hexval(arg[2 * i]) << 4 |
-					      hexval(arg[2 * i + 1]));
+			anchor[i] = (uint8_t)(sdm_hex_digit(arg[2 * i]) << 4 |
+					      sdm_hex_digit(arg[2 * i + 1]));
 		return SDM_OK;
 	}
 	if (policy_read_file(arg, SDM_POL_MAX_KEY * 4, &der, &len, err) != SDM_OK)
