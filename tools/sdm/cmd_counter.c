@@ -20,6 +20,7 @@
 
 #include "cmds.h"
 #include "sdm.h"
+#include "tss.h"
 #include "tpm/tpm2_nv.h"
 
 #define COUNTER_USAGE \
@@ -46,9 +47,8 @@
 #define ADVANCE_MAX 4096u /* increments one advance-to makes at most */
 
 struct counter_tpm {
-	TSS2_TCTI_CONTEXT *tcti;
+	struct sdm_tss tss; /* the TCTI only; close leaves locality 0 */
 	int locality; /* last selected; -1 none yet */
-	bool locality_set;
 	struct tpm_transport tr;
 };
 
@@ -61,17 +61,17 @@ static int tcti_xfer(void *ctx, unsigned locality, const uint8_t *cmd,
 	TSS2_RC rc;
 
 	if ((int)locality != c->locality) {
-		rc = Tss2_Tcti_SetLocality(c->tcti, (uint8_t)locality);
+		rc = Tss2_Tcti_SetLocality(c->tss.tcti, (uint8_t)locality);
 		if (rc != TSS2_RC_SUCCESS)
 			return sdm_err_set(err, SDM_EIO,
 				"this TCTI cannot select locality %u (0x%x)",
 				locality, rc);
 		c->locality = (int)locality;
-		c->locality_set = true;
+		c->tss.locality_set = true;
 	}
-	rc = Tss2_Tcti_Transmit(c->tcti, cmd_len, cmd);
+	rc = Tss2_Tcti_Transmit(c->tss.tcti, cmd_len, cmd);
 	if (rc == TSS2_RC_SUCCESS)
-		rc = Tss2_Tcti_Receive(c->tcti, &n, rsp,
+		rc = Tss2_Tcti_Receive(c->tss.tcti, &n, rsp,
 				       TSS2_TCTI_TIMEOUT_BLOCK);
 	if (rc != TSS2_RC_SUCCESS)
 		return sdm_err_set(err, SDM_EIO, "TCTI transfer failed (0x%x)",
@@ -80,40 +80,20 @@ static int tcti_xfer(void *ctx, unsigned locality, const uint8_t *cmd,
 	return SDM_OK;
 }
 
-static const char *tcti_conf(const char *tcti)
-{
-	if (tcti == NULL)
-		tcti = getenv("TPM2TOOLS_TCTI");
-	if (tcti == NULL || tcti[0] == '\0')
-		tcti = CMD_TPM_DEFAULT_TCTI;
-	return tcti;
-}
-
 static int counter_open(const char *tcti, struct counter_tpm *c,
 			struct sdm_err *err)
 {
-	const char *conf = tcti_conf(tcti);
-	TSS2_RC rc;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->locality = -1;
-	rc = Tss2_TctiLdr_Initialize(conf, &c->tcti);
-	if (rc != TSS2_RC_SUCCESS)
-		return sdm_err_set(err, SDM_EIO,
-			"TCTI '%s': cannot connect (0x%x)", conf, rc);
+	rc = sdm_tss_open(sdm_tcti_conf(tcti), false, &c->tss, err);
+	if (rc != SDM_OK)
+		return rc;
 	c->tr.name = "tcti";
 	c->tr.ctx = c;
 	c->tr.xfer = tcti_xfer;
 	return SDM_OK;
-}
-
-static void counter_close(struct counter_tpm *c)
-{
-	/* swtpm keeps the last locality: leave it at 0. */
-	if (c->tcti != NULL && c->locality_set)
-		Tss2_Tcti_SetLocality(c->tcti, 0);
-	if (c->tcti != NULL)
-		Tss2_TctiLdr_Finalize(&c->tcti);
 }
 
 static bool rc_is_handle(int rc)
@@ -201,7 +181,7 @@ int cmd_counter_define(const char *tcti, bool increment, uint64_t *value,
 		return rc;
 	rc = counter_get(&c, &defined, value, err);
 	if (rc == SDM_ENOENT && !defined) {
-		trc = Esys_Initialize(&esys, c.tcti, NULL);
+		trc = Esys_Initialize(&esys, c.tss.tcti, NULL);
 		if (trc == TSS2_RC_SUCCESS)
 			trc = Esys_NV_DefineSpace(esys, ESYS_TR_RH_OWNER,
 						  ESYS_TR_PASSWORD, ESYS_TR_NONE,
@@ -242,7 +222,7 @@ int cmd_counter_define(const char *tcti, bool increment, uint64_t *value,
 		*initialised = true;
 	}
 out:
-	counter_close(&c);
+	sdm_tss_close(&c.tss);
 	return rc;
 }
 
@@ -255,7 +235,7 @@ int cmd_counter_read(const char *tcti, uint64_t *value, struct sdm_err *err)
 	if (rc != SDM_OK)
 		return rc;
 	rc = counter_get(&c, &defined, value, err);
-	counter_close(&c);
+	sdm_tss_close(&c.tss);
 	return rc;
 }
 
@@ -276,7 +256,7 @@ int cmd_counter_advance_to(const char *tcti, uint64_t target, uint64_t *value,
 			from, target);
 	if (rc == SDM_OK)
 		rc = counter_advance(&c, from, target, value, err);
-	counter_close(&c);
+	sdm_tss_close(&c.tss);
 	return rc;
 }
 

@@ -27,6 +27,7 @@
 #include "attest_cmds.h"
 #include "cmds.h"
 #include "sdm.h"
+#include "tss.h"
 
 #define PROVISION_USAGE \
 	"usage: sdm tpm provision [--tcti T] [--ek rsa|ecc] [--ak ecc|rsa] [--ak-handle H]\n" \
@@ -59,51 +60,6 @@
 	"data SHA-256(nonce || SHA-256(report)); the AK's policy locality is used.\n"
 
 /* ---------------------------------------------------------------- session */
-
-struct esys {
-	TSS2_TCTI_CONTEXT *tcti;
-	ESYS_CONTEXT *ctx;
-	bool locality_set; /* a locality other than 0 was selected */
-};
-
-static const char *tcti_conf(const char *tcti)
-{
-	if (tcti == NULL)
-		tcti = getenv("TPM2TOOLS_TCTI");
-	if (tcti == NULL || tcti[0] == '\0')
-		tcti = CMD_TPM_DEFAULT_TCTI;
-	return tcti;
-}
-
-static int esys_open(const char *conf, struct esys *s, struct sdm_err *err)
-{
-	TSS2_RC rc;
-
-	memset(s, 0, sizeof(*s));
-	rc = Tss2_TctiLdr_Initialize(conf, &s->tcti);
-	if (rc != TSS2_RC_SUCCESS)
-		return sdm_err_set(err, SDM_EIO,
-			"TCTI '%s': cannot connect (0x%x)", conf, rc);
-	rc = Esys_Initialize(&s->ctx, s->tcti, NULL);
-	if (rc != TSS2_RC_SUCCESS) {
-		Tss2_TctiLdr_Finalize(&s->tcti);
-		return sdm_err_set(err, SDM_EIO,
-			"TCTI '%s': Esys_Initialize failed (0x%x)", conf, rc);
-	}
-	return SDM_OK;
-}
-
-static void esys_close(struct esys *s)
-{
-	/* Leave the TPM at locality 0 for whoever comes next (swtpm keeps
-	 * the last locality set; a TCTI that cannot set one says so). */
-	if (s->tcti != NULL && s->locality_set)
-		Tss2_Tcti_SetLocality(s->tcti, 0);
-	if (s->ctx != NULL)
-		Esys_Finalize(&s->ctx);
-	if (s->tcti != NULL)
-		Tss2_TctiLdr_Finalize(&s->tcti);
-}
 
 static void flush(ESYS_CONTEXT *e, ESYS_TR *tr)
 {
@@ -483,7 +439,7 @@ int sdm_cmd_tpm_provision(int argc, char **argv)
 	int locality = ATT_AK_LOCALITY;
 	struct keys k = { .ek_handle = 0, .ak_handle = ATT_AK_HANDLE,
 			  .ek = ESYS_TR_NONE, .ak = ESYS_TR_NONE };
-	struct esys s = { 0 };
+	struct sdm_tss s = { 0 };
 	struct sdm_err err = { 0 };
 	uint8_t *req = NULL, name[ATT_MAX_NAME], handles[8];
 	size_t name_len = 0, req_len = 0, cap;
@@ -530,7 +486,7 @@ int sdm_cmd_tpm_provision(int argc, char **argv)
 	}
 	if (out == NULL)
 		goto usage;
-	rc = esys_open(tcti_conf(tcti), &s, &err);
+	rc = sdm_tss_open(sdm_tcti_conf(tcti), true, &s, &err);
 	if (rc != SDM_OK)
 		goto fail;
 
@@ -590,7 +546,7 @@ int sdm_cmd_tpm_provision(int argc, char **argv)
 			ak_rsa ? "RSA" : "ECC");
 	if (rc == SDM_OK)
 		rc = attc_name(k.ak_pub, k.ak_pub_len, name, &name_len, &err);
-	esys_close(&s);
+	sdm_tss_close(&s);
 	if (rc != SDM_OK)
 		goto fail;
 
@@ -641,7 +597,7 @@ usage:
 	fputs(PROVISION_USAGE, stderr);
 	return SDM_EXIT_USAGE;
 fail:
-	esys_close(&s);
+	sdm_tss_close(&s);
 	free(req);
 	free(k.cert);
 	fprintf(stderr, "sdm tpm provision: %s\n", err.msg);
@@ -678,7 +634,7 @@ int sdm_cmd_tpm_activate(int argc, char **argv)
 {
 	const char *tcti = NULL, *out = NULL, *chal_path = NULL;
 	uint32_t ek_handle = 0, ak_handle = ATT_AK_HANDLE;
-	struct esys s = { 0 };
+	struct sdm_tss s = { 0 };
 	struct sdm_err err = { 0 };
 	struct att_container c;
 	uint8_t *chal = NULL, digest[32], resp[256];
@@ -740,7 +696,7 @@ int sdm_cmd_tpm_activate(int argc, char **argv)
 	memcpy(cred.credential, c.rec[ATT_T_CHAL_CREDENTIAL].p, cred.size);
 	memcpy(sec.secret, c.rec[ATT_T_CHAL_SECRET].p, sec.size);
 
-	rc = esys_open(tcti_conf(tcti), &s, &err);
+	rc = sdm_tss_open(sdm_tcti_conf(tcti), true, &s, &err);
 	if (rc != SDM_OK)
 		goto fail;
 	/* The EK the challenge names: given, or either TCG handle. */
@@ -778,7 +734,7 @@ int sdm_cmd_tpm_activate(int argc, char **argv)
 				trc);
 		}
 	}
-	esys_close(&s);
+	sdm_tss_close(&s);
 	if (rc != SDM_OK)
 		goto fail;
 	att_writer_init(&w, resp, sizeof(resp), ATT_KIND_RESPONSE);
@@ -799,7 +755,7 @@ usage:
 	fputs(PROVISION_USAGE, stderr);
 	return SDM_EXIT_USAGE;
 fail:
-	esys_close(&s);
+	sdm_tss_close(&s);
 	Esys_Free(cert_info);
 	free(chal);
 	fprintf(stderr, "sdm tpm activate: %s\n", err.msg);
@@ -821,7 +777,7 @@ int sdm_cmd_attest_quote(int argc, char **argv)
 	struct att_public akp;
 	uint8_t akpub[ATT_MAX_PUBLIC];
 	size_t akpub_len = 0;
-	struct esys s = { 0 };
+	struct sdm_tss s = { 0 };
 	struct sdm_err err = { 0 }, e = { 0 };
 	ESYS_TR ak = ESYS_TR_NONE, sess = ESYS_TR_NONE, auth = ESYS_TR_PASSWORD;
 	TPM2B_DATA qual = { .size = 32 };
@@ -887,7 +843,7 @@ int sdm_cmd_attest_quote(int argc, char **argv)
 			     !attc_sha256(qd, nonce_len + 32, qual.buffer)))
 		rc = sdm_err_set(&err, SDM_EIO, "SHA-256 failed");
 	if (rc == SDM_OK)
-		rc = esys_open(tcti_conf(tcti), &s, &err);
+		rc = sdm_tss_open(sdm_tcti_conf(tcti), true, &s, &err);
 	if (rc == SDM_OK)
 		rc = read_public(s.ctx, ak_handle, &ak, akpub, &akpub_len, &akp,
 				 &err);
@@ -941,7 +897,7 @@ int sdm_cmd_attest_quote(int argc, char **argv)
 	}
 	trc = Tss2_MU_TPMT_SIGNATURE_Marshal(signature, sig, sizeof(sig),
 					     &sig_len);
-	esys_close(&s);
+	sdm_tss_close(&s);
 	if (trc != TSS2_RC_SUCCESS) {
 		rc = sdm_err_set(&err, SDM_EIO, "marshalling the signature failed");
 		goto fail;
@@ -974,7 +930,7 @@ usage:
 	fputs(QUOTE_USAGE, stderr);
 	return SDM_EXIT_USAGE;
 fail:
-	esys_close(&s);
+	sdm_tss_close(&s);
 	Esys_Free(quoted);
 	Esys_Free(signature);
 	free(bundle);

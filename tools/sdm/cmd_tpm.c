@@ -18,6 +18,7 @@
 #include "attest_cmds.h"
 #include "cmds.h"
 #include "sdm.h"
+#include "tss.h"
 
 #define TPM_USAGE \
 	"usage: sdm tpm pcrs [--tcti STR] [--pcrs LIST] [--bank BANK] [--json]\n" \
@@ -42,38 +43,6 @@
 	"Exit status: 0 done, 1 the TPM could not be read, 2 usage error.\n"
 
 #define ALL_PCRS ((1u << EVLOG_NUM_PCRS) - 1)
-
-struct tpm_session {
-	TSS2_TCTI_CONTEXT *tcti;
-	ESYS_CONTEXT *esys;
-};
-
-static int tpm_open(const char *conf, struct tpm_session *s,
-		    struct sdm_err *err)
-{
-	TSS2_RC rc;
-
-	memset(s, 0, sizeof(*s));
-	rc = Tss2_TctiLdr_Initialize(conf, &s->tcti);
-	if (rc != TSS2_RC_SUCCESS)
-		return sdm_err_set(err, SDM_EIO,
-			"TCTI '%s': cannot connect (0x%x)", conf, rc);
-	rc = Esys_Initialize(&s->esys, s->tcti, NULL);
-	if (rc != TSS2_RC_SUCCESS) {
-		Tss2_TctiLdr_Finalize(&s->tcti);
-		return sdm_err_set(err, SDM_EIO,
-			"TCTI '%s': Esys_Initialize failed (0x%x)", conf, rc);
-	}
-	return SDM_OK;
-}
-
-static void tpm_close(struct tpm_session *s)
-{
-	if (s->esys != NULL)
-		Esys_Finalize(&s->esys);
-	if (s->tcti != NULL)
-		Tss2_TctiLdr_Finalize(&s->tcti);
-}
 
 /* The active banks of a supported algorithm (TPM2_CAP_PCRS). */
 static int active_banks(ESYS_CONTEXT *esys, uint16_t *algs, unsigned *nalgs,
@@ -187,33 +156,30 @@ static int read_bank(ESYS_CONTEXT *esys, uint16_t alg, uint32_t mask,
 int cmd_tpm_read_pcrs(const char *tcti, uint32_t pcr_mask, uint16_t alg,
 		      struct cmd_eventlog_pcrs *out, struct sdm_err *err)
 {
-	struct tpm_session s;
+	struct sdm_tss s;
 	uint16_t algs[CMD_EVENTLOG_NBANKS];
 	unsigned nalgs = 0;
 	int rc;
 
-	if (tcti == NULL)
-		tcti = getenv("TPM2TOOLS_TCTI");
-	if (tcti == NULL || tcti[0] == '\0')
-		tcti = CMD_TPM_DEFAULT_TCTI;
+	tcti = sdm_tcti_conf(tcti);
 	if (alg != 0 && cmd_eventlog_bank_slot(alg) < 0)
 		return sdm_err_set(err, SDM_EINVAL,
 			"bank 0x%04x is not supported", alg);
 	if (pcr_mask == 0 || (pcr_mask & ~ALL_PCRS) != 0)
 		return sdm_err_set(err, SDM_EINVAL,
 			"PCR selection 0x%x: PCRs are 0-23", pcr_mask);
-	rc = tpm_open(tcti, &s, err);
+	rc = sdm_tss_open(tcti, true, &s, err);
 	if (rc != SDM_OK)
 		return rc;
 	if (alg != 0) {
 		algs[0] = alg;
 		nalgs = 1;
 	} else {
-		rc = active_banks(s.esys, algs, &nalgs, err);
+		rc = active_banks(s.ctx, algs, &nalgs, err);
 	}
 	for (unsigned i = 0; i < nalgs && rc == SDM_OK; i++)
-		rc = read_bank(s.esys, algs[i], pcr_mask, out, err);
-	tpm_close(&s);
+		rc = read_bank(s.ctx, algs[i], pcr_mask, out, err);
+	sdm_tss_close(&s);
 	return rc;
 }
 
