@@ -33,6 +33,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include "tpm/bridge.h"
+#include "swtpm_test.h"
 
 static char dir[64];
 static pid_t swtpm_pid, bridge_pid;
@@ -45,13 +46,6 @@ static struct {
 } uart = { .fd = -1 };
 static struct bridge br;
 static struct sdm_err err;
-
-#define OK(call)                                                      \
-	do {                                                          \
-		int rc_ = (call);                                     \
-		if (rc_ != SDM_OK)                                    \
-			fail_msg("%s: %d: %s", #call, rc_, err.msg); \
-	} while (0)
 
 static uint64_t mono_us(void)
 {
@@ -110,7 +104,7 @@ static const struct tpm_hw hw = { .inb = sock_inb, .outb = sock_outb,
 /* ---- processes ---- */
 
 /* Two consecutive free TCP ports (swtpm's data and control channels). */
-static unsigned free_port_pair(void)
+static unsigned free_ports(void)
 {
 	for (int i = 0; i < 20; i++) {
 		struct sockaddr_in a = { .sin_family = AF_INET };
@@ -206,7 +200,7 @@ static int start(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/sdm-bridge.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	tpm_port = free_port_pair();
+	tpm_port = free_ports();
 	if (tpm_port == 0)
 		return -1;
 	snprintf(server, sizeof(server), "type=tcp,port=%u", tpm_port);

@@ -28,6 +28,7 @@
 #include "tpm/host/swtpm.h"
 #include "tpm/tpm2_nv.h"
 #include "tpm_fake.h"
+#include "swtpm_test.h"
 
 #define IDX SDM_ROLLBACK_NV_INDEX
 
@@ -642,13 +643,6 @@ static int sw_stop(void **state)
 	swtpm_stop(&sw);
 	return 0;
 }
-
-#define OK(call)                                                      \
-	do {                                                          \
-		int rc_ = (call);                                     \
-		if (rc_ != SDM_OK)                                    \
-			fail_msg("%s: %d: %s", #call, rc_, err.msg); \
-	} while (0)
 
 static void test_swtpm(void **state)
 {

@@ -42,6 +42,7 @@
 #include "tools/sdm/sdm.h"
 #include "tools/sdm/util.h"
 #include "tpm/eventlog.h"
+#include "swtpm_test.h"
 
 #define ALL_PCRS 0xffffffu
 #define DRTM_DATA "sinit image bytes (test_sdm_tpm)"
@@ -120,52 +121,6 @@ static bool in_path(const char *prog)
 		path += n + (path[n] == ':');
 	}
 	return false;
-}
-
-/* A port P with P+1 also free on 127.0.0.1. */
-static int free_port_pair(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in a = { .sin_family = AF_INET };
-		socklen_t alen = sizeof(a);
-		int s1 = socket(AF_INET, SOCK_STREAM, 0), s2;
-		int port;
-
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (s1 < 0 || bind(s1, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-		    getsockname(s1, (struct sockaddr *)&a, &alen) != 0) {
-			if (s1 >= 0)
-				close(s1);
-			continue;
-		}
-		port = ntohs(a.sin_port);
-		s2 = socket(AF_INET, SOCK_STREAM, 0);
-		a.sin_port = htons((uint16_t)(port + 1));
-		if (port < 65535 && s2 >= 0 &&
-		    bind(s2, (struct sockaddr *)&a, sizeof(a)) == 0) {
-			close(s1);
-			close(s2);
-			return port;
-		}
-		close(s1);
-		if (s2 >= 0)
-			close(s2);
-	}
-	return -1;
-}
-
-static bool can_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	bool ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (s >= 0)
-		close(s);
-	return ok;
 }
 
 /* Starts a program that dies with us; env is NAME=VALUE strings or NULL. */

@@ -14,17 +14,11 @@
 #include "tpm/host/swtpm.h"
 #include "tpm/tpm12.h"
 #include "tpm/tpm2.h"
+#include "swtpm_test.h"
 
 static struct swtpm sw;
 static const struct tpm_transport *tr;
 static struct sdm_err err;
-
-#define OK(call)                                                      \
-	do {                                                          \
-		int rc_ = (call);                                     \
-		if (rc_ != SDM_OK)                                    \
-			fail_msg("%s: %d: %s", #call, rc_, err.msg); \
-	} while (0)
 
 static int start(bool tpm2)
 {
