@@ -42,7 +42,7 @@ VARIANTS := $(B)/test/sinit-badmbi.elf $(B)/test/dommgr-fault.elf \
 
 all: $(B)/sinit.elf $(B)/dommgr.elf $(B)/bin/sdm $(B)/bin/sdm-tpm-bridge $(GUESTS) $(VARIANTS) \
 	$(EMU_IMAGES) $(B)/policy/demo.bin $(B)/policy/qemu.bin $(B)/policy/attest.bin \
-	$(B)/policy/qemu-v3.bin $(B)/policy/qemu-edu.bin
+	$(B)/policy/qemu-v3.bin $(B)/policy/qemu-edu.bin $(B)/policy/qemu-rbcont.bin
 
 # Host half of the emulator TPM bridge: one C file plus the frame codec it
 # shares with the guest side (tpm/bridge.c).

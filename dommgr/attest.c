@@ -60,7 +60,7 @@ static uint32_t domain_state(const struct domain *d)
 }
 
 static void fill_domain(const struct sdm_handoff *ho, const struct domain *d,
-			struct att_domain *o)
+			bool own, struct att_domain *o)
 {
 	memset(o, 0, sizeof(*o));
 	memcpy(o->name, d->name, sizeof(o->name) - 1);
@@ -71,7 +71,9 @@ static void fill_domain(const struct sdm_handoff *ho, const struct domain *d,
 		o->mem_bytes += d->mem[i].size;
 	o->mem_ranges = d->nmem;
 	o->cpu_mask = d->cpus;
-	for (unsigned i = 0; i < DOM_EXIT_REASONS; i++)
+	/* Another domain's exit count, sampled at will, would tell the
+	 * caller how busy that domain is: the caller gets its own only. */
+	for (unsigned i = 0; own && i < DOM_EXIT_REASONS; i++)
 		o->exits += d->exits[i];
 	if (d->image_size != 0) {
 		o->nimages = 1;
@@ -89,7 +91,8 @@ static void fill_domain(const struct sdm_handoff *ho, const struct domain *d,
 }
 
 /* dommgr's statement of what runs, encoded (tpm/attest.h). */
-static int build_report(size_t *len, struct sdm_err *err)
+static int build_report(const struct domain *caller, size_t *len,
+			struct sdm_err *err)
 {
 	const struct sdm_handoff *ho = dommgr_handoff();
 	const struct domain_table *t = dommgr_domains();
@@ -109,7 +112,7 @@ static int build_report(size_t *len, struct sdm_err *err)
 	report.seq = ++report_seq;
 	report.ndomains = (uint16_t)t->n;
 	for (unsigned i = 0; i < t->n; i++) {
-		fill_domain(ho, &t->d[i], &report.dom[i]);
+		fill_domain(ho, &t->d[i], &t->d[i] == caller, &report.dom[i]);
 		cpus |= t->d[i].cpus;
 	}
 	for (unsigned i = 0; i < 64; i++)
@@ -126,11 +129,15 @@ int dommgr_attest(const struct domain *caller, const uint8_t *nonce,
 	int rc;
 
 	lock();
-	rc = build_report(&rlen, err);
+	rc = build_report(caller, &rlen, err);
 	if (rc == SDM_OK)
 		rc = dommgr_measure_evidence(nonce, nonce_len, report_buf, rlen,
 					     bundle, sizeof(bundle), &blen,
 					     err);
+	/* Our own buffers too small is dommgr's failure, not the caller's
+	 * (SDM_HC_ATTEST_MAX always suffices): not SDM_ENOSPC. */
+	if (rc == SDM_ENOSPC)
+		rc = err->code = SDM_ERANGE;
 	if (rc == SDM_OK && blen > cap)
 		rc = sdm_err_set(err, SDM_ENOSPC, "the bundle is %zu bytes, the "
 				 "buffer %zu", blen, cap);

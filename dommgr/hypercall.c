@@ -103,6 +103,8 @@ static uint64_t hc_attest(struct domain *d, uint64_t req_gpa, uint64_t gpa,
 	if (req.reserved != 0 || req.nonce_len < SDM_HC_NONCE_MIN ||
 	    req.nonce_len > SDM_HC_NONCE_MAX)
 		return (uint64_t)SDM_HC_EINVAL;
+	if (cap == 0)
+		return (uint64_t)SDM_HC_EINVAL;
 	if (cap > SDM_HC_ATTEST_MAX)
 		cap = SDM_HC_ATTEST_MAX;
 	dst = guest_buf(d, gpa, cap);

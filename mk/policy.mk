@@ -58,6 +58,12 @@ $(B)/policy/qemu-v%.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) $(B)/
 	@mkdir -p $(@D)
 	sed 's/^version: 1$$/version: $*/' $< >$(B)/policy/qemu-v$*.yaml
 	$(B)/bin/sdm policy compile $(B)/policy/qemu-v$*.yaml --key $(POLICY_KEY) -o $@
+# The QEMU policy with on_error.rollback: continue (policy-rollback-continue).
+$(B)/policy/qemu-rbcont.bin: policy/examples/qemu.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
+	@mkdir -p $(@D)
+	sed 's/^  policy_check: halt$$/  policy_check: halt\n  rollback: continue/' $< >$(B)/policy/qemu-rbcont.yaml
+	grep -q '^  rollback: continue$$' $(B)/policy/qemu-rbcont.yaml
+	$(B)/bin/sdm policy compile $(B)/policy/qemu-rbcont.yaml --key $(POLICY_KEY) -o $@
 # make demo's: the normal domain is the evidence client (guests/evidence).
 $(B)/policy/attest.bin: policy/examples/attest.yaml $(POLICY_PUB) $(GUESTS) $(B)/bin/sdm
 	@mkdir -p $(@D)

@@ -24,6 +24,10 @@
 static struct tpmdev tpm;
 static uint8_t logbuf[KIB(64)];
 
+static int measure(struct sinit_state *st, unsigned pcr, uint32_t type,
+		   const void *data, size_t len, const char *text,
+		   struct sdm_err *err);
+
 void sinit_launch_error(struct sinit_state *st, enum sdm_launch_error e,
 			const char *fmt, ...)
 {
@@ -50,6 +54,22 @@ void sinit_launch_error(struct sinit_state *st, enum sdm_launch_error e,
 		"possible, the event log", st->policy ? "the policy says continue"
 						      : "on_launch_error=continue");
 	st->launch_kind = SDM_LAUNCH_UNMEASURED;
+	/*
+	 * Once the TPM measures, a continued error goes into PCR 18 (with
+	 * the signer: the authorities' decisions), so that secrets sealed to
+	 * it and a verifier's reference tell this launch from a good one:
+	 * e.g. a rollback check skipped because the counter was deleted.
+	 */
+	if (st->tpm_ok) {
+		struct sdm_err e2 = { 0 };
+		char text[240];
+
+		snprintf(text, sizeof(text), "launch error (continued): %s", msg);
+		if (measure(st, 18, EVLOG_EV_EVENT_TAG, text,
+			    strnlen(text, sizeof(text)), text, &e2) != SDM_OK)
+			pr_err("launch error NOT measured into PCR 18: %s",
+			       e2.msg);
+	}
 }
 
 const struct tpmdev *sinit_tpm(const struct sinit_state *st)

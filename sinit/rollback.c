@@ -152,9 +152,12 @@ void sinit_rollback_advance(struct sinit_state *st)
 	}
 	rc = tpm2_get_random(d->t, SDM_ROLLBACK_LOCALITY, nonce, sizeof(nonce),
 			     &err);
-	for (; rc == SDM_OK && done < rb.steps; done++)
+	while (rc == SDM_OK && done < rb.steps) {
 		rc = tpm2_nv_increment_loc3(d->t, SDM_ROLLBACK_LOCALITY, idx,
 					    nonce, sizeof(nonce), &err);
+		if (rc == SDM_OK)
+			done++; /* counts only increments the TPM made */
+	}
 	if (rc == SDM_OK)
 		rc = tpm2_nv_read_counter(d->t, SDM_ROLLBACK_LOCALITY, idx, &now,
 					  &err);

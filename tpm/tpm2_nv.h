@@ -87,7 +87,8 @@ int tpm2_nv_read_counter(const struct tpm_transport *t, unsigned loc,
 
 /*
  * TPM2_NV_Increment(index) authorized by the policy session (attributes
- * 0: the TPM flushes the session after the command, whatever its result).
+ * 0: the TPM flushes the session when the command succeeds; after a
+ * failure the caller flushes it, as tpm2_nv_increment_loc3 does).
  */
 int tpm2_nv_increment_policy(const struct tpm_transport *t, unsigned loc,
 			     uint32_t index, uint32_t session,
