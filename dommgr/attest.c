@@ -114,6 +114,11 @@ static int build_report(const struct domain *caller, size_t *len,
 	for (unsigned i = 0; i < t->n; i++) {
 		fill_domain(ho, &t->d[i], &t->d[i] == caller, &report.dom[i]);
 		cpus |= t->d[i].cpus;
+		/* Who asked: a verifier tells evidence a protected domain
+		 * requested (its nonce binding its own key) from evidence
+		 * another domain requested with a nonce of its choosing. */
+		if (&t->d[i] == caller)
+			report.requester = i + 1;
 	}
 	for (unsigned i = 0; i < 64; i++)
 		report.ncpus += (cpus >> i) & 1;

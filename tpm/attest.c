@@ -649,6 +649,10 @@ static int check_report(const struct att_report *r, struct sdm_err *err)
 	    (r->flags & (ATT_RF_IOMMU_DMA | ATT_RF_IOMMU_INTR)))
 		return sdm_err_set(err, SDM_EINVAL,
 			"report: IOMMU flags 0x%x without an IOMMU", r->flags);
+	if (r->requester > r->ndomains)
+		return sdm_err_set(err, SDM_EINVAL,
+			"report: requester %u is not a domain of the report (0 or 1..%u)",
+			r->requester, r->ndomains);
 	for (unsigned i = 0; i < r->ndomains; i++) {
 		const struct att_domain *d = &r->dom[i];
 		const char *bad = name_problem(d->name, ATT_NAME_MAX, false);
@@ -726,6 +730,7 @@ int att_report_encode(const struct att_report *r, void *buf, size_t cap,
 	put32(b + 0x18, r->flags);
 	put32(b + 0x1c, r->ncpus);
 	put64(b + 0x20, r->seq);
+	put32(b + 0x28, r->requester);
 	for (unsigned i = 0; i < r->ndomains; i++) {
 		const struct att_domain *d = &r->dom[i];
 		uint8_t *p = b + ATT_REPORT_HDR + (size_t)i * ATT_REPORT_DOMAIN;
@@ -792,15 +797,16 @@ int att_report_decode(const void *buf, size_t len, struct att_report *out,
 			"report: size field %u, %zu bytes given, %u domains need %zu",
 			le32(b + 8), len, n,
 			ATT_REPORT_HDR + (size_t)n * ATT_REPORT_DOMAIN);
-	if (!all_zero(b + 0x28, ATT_REPORT_HDR - 0x28))
+	if (!all_zero(b + 0x2c, ATT_REPORT_HDR - 0x2c))
 		return sdm_err_set(err, SDM_EINVAL,
-			"report: reserved header bytes 0x28..0x3f are not zero");
+			"report: reserved header bytes 0x2c..0x3f are not zero");
 	out->ndomains = n;
 	out->launch_kind = le32(b + 0x10);
 	out->iommu = le32(b + 0x14);
 	out->flags = le32(b + 0x18);
 	out->ncpus = le32(b + 0x1c);
 	out->seq = le64(b + 0x20);
+	out->requester = le32(b + 0x28);
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *p = b + ATT_REPORT_HDR + (size_t)i * ATT_REPORT_DOMAIN;
 		struct att_domain *d = &out->dom[i];
@@ -1241,8 +1247,23 @@ static int ref_require(struct lex *lx, struct att_reference *ref)
 		   w[12] >= '0' && w[12] <= '4') {
 		ref->require_ak_locality = true;
 		ref->ak_locality = (uint8_t)(w[12] - '0');
+	} else if (n >= 10 && memcmp(w, "requester=", 10) == 0) {
+		const char *bad;
+
+		if (n - 10 >= ATT_NAME_MAX)
+			return lex_fail(lx, "requester: a domain name has at most %u characters",
+					ATT_NAME_MAX - 1);
+		if (ref->require_requester)
+			return lex_fail(lx, "requester given twice");
+		memset(ref->requester, 0, sizeof(ref->requester));
+		memcpy(ref->requester, w + 10, n - 10);
+		bad = name_problem(ref->requester, sizeof(ref->requester),
+				   false);
+		if (bad != NULL)
+			return lex_fail(lx, "requester: domain name %s", bad);
+		ref->require_requester = true;
 	} else {
-		return lex_fail(lx, "require what? iommu, drtm or ak-locality=0..4");
+		return lex_fail(lx, "require what? iommu, drtm, ak-locality=0..4 or requester=NAME");
 	}
 	return SDM_OK;
 }

@@ -46,7 +46,10 @@
  *   0x18 flags u32        enum att_report_flags; other bits zero
  *   0x1c ncpus u32        CPUs dommgr runs on
  *   0x20 seq u64          reports produced since boot
- *   0x28 reserved[24]     zero
+ *   0x28 requester u32    who asked for the report: 0 no domain (e.g. a
+ *                         host tool), else 1 + the index of the
+ *                         requesting domain's record, 1..ndomains
+ *   0x2c reserved[20]     zero
  *   then ndomains domain records, 432 bytes each
  *   0x000 name[32]        [A-Za-z0-9_.-], NUL-terminated and NUL-padded
  *   0x020 id u32
@@ -382,6 +385,7 @@ struct att_report {
 	uint32_t flags;       /* enum att_report_flags */
 	uint32_t ncpus;
 	uint64_t seq;
+	uint32_t requester;   /* 0: no domain; else 1 + index into dom[] */
 	uint16_t ndomains;
 	struct att_domain dom[ATT_MAX_DOMAINS];
 };
@@ -439,7 +443,7 @@ void att_enrol_info_encode(const struct att_enrol_info *in,
  *   image sha256:HEX ["NAME"]       a domain image the report may name
  *   domain "NAME" kind=normal|protected [mem=BYTES] [cpus=COUNT]
  *          [devices=none|SSSS:BB:DD.F,...]
- *   require iommu | drtm | ak-locality=N
+ *   require iommu | drtm | ak-locality=N | requester=NAME
  * '#' starts a comment line; TEXT is printable ASCII with \" \\ \xHH.
  */
 #define ATT_REF_MAX_EVENTS 512
@@ -481,6 +485,9 @@ struct att_reference {
 	bool require_iommu, require_drtm;
 	bool require_ak_locality;
 	uint8_t ak_locality; /* the locality number required */
+	/* require requester=NAME: the report's requester is that domain. */
+	bool require_requester;
+	char requester[ATT_NAME_MAX];
 };
 /* name is used in messages ("ref.txt line 4: ..."). */
 int att_reference_parse(const char *text, size_t len, const char *name,

@@ -419,6 +419,7 @@ static void sample_report(struct att_report *r, enum sdm_launch_kind kind,
 	r->ncpus = 2;
 	r->seq = 1;
 	r->ndomains = 2;
+	r->requester = 1; /* linux asked */
 	snprintf(r->dom[0].name, ATT_NAME_MAX, "linux");
 	r->dom[0].id = 0;
 	r->dom[0].kind = ATT_DOM_NORMAL;
@@ -461,6 +462,25 @@ static void test_report(void **state)
 	assert_int_equal(buf[ATT_REPORT_HDR + 0x24], ATT_DOM_NORMAL);
 	assert_int_equal(buf[ATT_REPORT_HDR + 0x50], 0x42);
 	assert_int_equal(buf[ATT_REPORT_HDR + 0x170 + 3], 2 << 3);
+	assert_int_equal(buf[0x28], 1);
+	/* The requester: 0 (no domain) and the last domain round-trip. */
+	r.requester = 0;
+	assert_int_equal(att_report_encode(&r, buf, sizeof(buf), &len, &err),
+			 SDM_OK);
+	assert_int_equal(att_report_decode(buf, len, &back, &err), SDM_OK);
+	assert_int_equal(back.requester, 0);
+	r.requester = 2;
+	assert_int_equal(att_report_encode(&r, buf, sizeof(buf), &len, &err),
+			 SDM_OK);
+	assert_int_equal(att_report_decode(buf, len, &back, &err), SDM_OK);
+	assert_memory_equal(&r, &back, sizeof(r));
+	assert_int_equal(buf[0x28], 2);
+	r.requester = 3;
+	expect_err(att_report_encode(&r, buf, sizeof(buf), &len, &err),
+		   "requester 3 is not a domain of the report (0 or 1..2)");
+	r.requester = 2;
+	assert_int_equal(att_report_encode(&r, buf, sizeof(buf), &len, &err),
+			 SDM_OK);
 
 	expect_err(att_report_encode(&r, buf, len - 1, &len, &err), "bytes needed");
 	len = ATT_REPORT_HDR + 2 * ATT_REPORT_DOMAIN;
@@ -474,7 +494,10 @@ static void test_report(void **state)
 	BAD(0x10, 4, "launch kind 4");
 	BAD(0x14, 3, "IOMMU kind 3");
 	BAD(0x18, 0x1b, "unknown flags 0x10");
-	BAD(0x30, 1, "reserved header bytes");
+	BAD(0x28, 3, "requester 3 is not a domain of the report (0 or 1..2)");
+	BAD(0x2b, 1, "requester 16777218 is not a domain");
+	BAD(0x2c, 1, "reserved header bytes 0x2c..0x3f");
+	BAD(0x3f, 1, "reserved header bytes 0x2c..0x3f");
 	memcpy(bad, buf, len);
 	memset(bad + ATT_REPORT_HDR, 'a', ATT_NAME_MAX);
 	expect_err(att_report_decode(bad, len, &back, &err), "not NUL-terminated");
@@ -514,6 +537,7 @@ static void test_reference_parse(void **state)
 		"domain \"ptest\" kind=protected mem=0x1000000 cpus=1 devices=0000:00:03.0,0001:ff:1f.7\n"
 		"domain \"linux\" kind=normal devices=none\n"
 		"require iommu\n  require drtm\nrequire ak-locality=2\n"
+		"require requester=x\n"
 		"text 20 \"domain 'ptest' config: kind protected, \"\n"
 		"text 20 \"DMA \\\"protection\\\": \"\n";
 	struct att_reference *r = malloc(sizeof(*r));
@@ -538,6 +562,8 @@ static void test_reference_parse(void **state)
 	assert_int_equal(r->dom[1].ndevices, 0);
 	assert_true(r->require_iommu && r->require_drtm && r->require_ak_locality);
 	assert_int_equal(r->ak_locality, 2);
+	assert_true(r->require_requester);
+	assert_string_equal(r->requester, "x");
 	assert_int_equal(r->ntexts, 2);
 	assert_int_equal(r->texts[0].pcr, 20);
 	assert_string_equal(r->texts[0].prefix,
@@ -574,6 +600,18 @@ static void test_reference_parse(void **state)
 	REF_BAD("sdm-reference 1\ndomain \"a\" kind=normal mem=99999999999999999999\n",
 		"exceeds");
 	REF_BAD("sdm-reference 1\nrequire world-peace\n", "require what?");
+	REF_BAD("sdm-reference 1\nrequire requester=\n",
+		"line 2: requester: domain name empty");
+	REF_BAD("sdm-reference 1\nrequire requester=a/b\n",
+		"requester: domain name has a character outside [A-Za-z0-9_.-]");
+	REF_BAD("sdm-reference 1\nrequire requester=\"a\"\n",
+		"requester: domain name has a character outside");
+	REF_BAD("sdm-reference 1\nrequire requester=0123456789012345678901234567890123\n",
+		"requester: a domain name has at most 31 characters");
+	REF_BAD("sdm-reference 1\nrequire requester=a\nrequire requester=b\n",
+		"line 3: requester given twice");
+	REF_BAD("sdm-reference 1\nrequire requester\n", "require what?");
+	REF_BAD("sdm-reference 1\nrequire requester=a b\n", "unexpected text");
 	REF_BAD("sdm-reference 1\n\x01\n", "unknown statement");
 	REF_BAD("sdm-reference 1\ntext 20\n", "line 2: expected a quoted string");
 	REF_BAD("sdm-reference 1\ntext \"DMA\"\n", "PCR: '\"DMA\"' is not a number");
@@ -1698,6 +1736,97 @@ static void test_tamper_report(void **state)
 		       "the report says launch Intel TXT, the event log emulated DRTM");
 }
 
+/* ref.txt with one more line, written to name. */
+static void ref_plus(const char *name, const char *line)
+{
+	size_t len, n = strlen(line);
+	uint8_t *b = slurp(wp("ref.txt"), &len), *c = malloc(len + n);
+
+	assert_non_null(c);
+	memcpy(c, b, len);
+	memcpy(c + len, line, n);
+	spit(wp(name), c, len + n);
+	free(b);
+	free(c);
+}
+
+/*
+ * require requester=NAME: the report says who asked (good.bundle's report
+ * names 'linux', the normal domain). A reference that requires the
+ * protected domain refuses it; one that requires 'linux' trusts it.
+ */
+static void test_requester(void **state)
+{
+	struct attv_verdict vd;
+	uint8_t *rep;
+	size_t len;
+
+	ref_plus("ref-req-ptest.txt", "require requester=ptest\n");
+	verify("good.bundle", nonce_hex, "ref-req-ptest.txt", &vd);
+	expect_verdict(&vd, F(ATTV_REPORT), ATTV_REPORT,
+		       "the evidence was requested by domain 'linux', the reference requires 'ptest'");
+	ref_plus("ref-req-linux.txt", "require requester=linux\n");
+	verify("good.bundle", nonce_hex, "ref-req-linux.txt", &vd);
+	expect_verdict(&vd, 0, ATTV_REPORT,
+		       "requested by domain 'linux' as required");
+	/* Without the requirement the check passes and names the requester. */
+	verify("good.bundle", nonce_hex, "ref.txt", &vd);
+	expect_verdict(&vd, 0, ATTV_REPORT, "; requested by domain 'linux'");
+	assert_null(strstr(vd.c[ATTV_REPORT].detail, "as required"));
+
+	/* A report no domain asked for (a host tool's). */
+	rep = slurp(wp("report.bin"), &len);
+	rep[0x28] = 0;
+	spit(wp("norequester.report"), rep, len);
+	free(rep);
+	quote(nonce_hex, "norequester.report", "log.bin",
+	      "norequester.bundle", "0x81010010");
+	verify("norequester.bundle", nonce_hex, "ref-req-linux.txt", &vd);
+	expect_verdict(&vd, F(ATTV_REPORT), ATTV_REPORT,
+		       "the evidence was requested by no domain, the reference requires 'linux'");
+	verify("norequester.bundle", nonce_hex, "ref.txt", &vd);
+	expect_verdict(&vd, 0, ATTV_REPORT, "; requested by no domain");
+
+	/* The command line: the check's line and the JSON. */
+	run_fails(run(sdm_cmd_attest, "attest", "verify", "--enrolment",
+		      wp("enrolment.bin"), "--reference",
+		      wp("ref-req-ptest.txt"), "--nonce", nonce_hex,
+		      wp("good.bundle"), NULL),
+		  "report      FAIL  the evidence was requested by domain 'linux', the reference requires 'ptest'");
+	run_fails(run(sdm_cmd_attest, "attest", "verify", "--json",
+		      "--enrolment", wp("enrolment.bin"), "--reference",
+		      wp("ref-req-ptest.txt"), "--nonce", nonce_hex,
+		      wp("good.bundle"), NULL),
+		  "{\"check\": \"report\", \"result\": \"fail\", \"detail\": \"the evidence was requested by domain 'linux'");
+	/* sdm attest show names the requester. */
+	run_ok(run(sdm_cmd_attest, "attest", "show", wp("good.bundle"), NULL));
+	assert_non_null(strstr(last_out, "requester              'linux' (domain 0)"));
+	run_ok(run(sdm_cmd_attest, "attest", "show", wp("norequester.report"),
+		   NULL));
+	assert_non_null(strstr(last_out, "requester              none (not a domain)"));
+	run_ok(run(sdm_cmd_attest, "attest", "show", "--json",
+		   wp("good.bundle"), NULL));
+	assert_non_null(strstr(last_out, "\"requester\": \"'linux' (domain 0)\""));
+
+	/* sdm attest reference --require requester=NAME writes the line. */
+	run_ok(run(sdm_cmd_attest, "attest", "reference", "--eventlog",
+		   wp("log.bin"), "--report", wp("report.bin"), "--require",
+		   "requester=ptest", "--out", wp("ref-req-cli.txt"), NULL));
+	rep = slurp(wp("ref-req-cli.txt"), &len);
+	assert_non_null(memmem(rep, len, "\nrequire requester=ptest\n",
+			       strlen("\nrequire requester=ptest\n")));
+	free(rep);
+	verify("good.bundle", nonce_hex, "ref-req-cli.txt", &vd);
+	expect_verdict(&vd, F(ATTV_REPORT), ATTV_REPORT,
+		       "requested by domain 'linux', the reference requires 'ptest'");
+	assert_int_equal(run(sdm_cmd_attest, "attest", "reference", "--eventlog",
+			     wp("log.bin"), "--require", "requester=a/b", NULL),
+			 SDM_EXIT_USAGE);
+	assert_int_equal(run(sdm_cmd_attest, "attest", "reference", "--eventlog",
+			     wp("log.bin"), "--require", "requester=", NULL),
+			 SDM_EXIT_USAGE);
+}
+
 /* A static launch, honestly logged, where the reference requires DRTM. */
 static void test_tamper_static(void **state)
 {
@@ -2384,6 +2513,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tamper_pcrs),
 		cmocka_unit_test(test_tamper_other_ak),
 		cmocka_unit_test(test_tamper_report),
+		cmocka_unit_test(test_requester),
 		cmocka_unit_test(test_tamper_static),
 		cmocka_unit_test(test_reference_from_policy),
 		cmocka_unit_test(test_reference_from_artefacts),

@@ -6,6 +6,7 @@
  * the event log replay (cmd_eventlog.c) and the checks against the
  * reference. `sdm attest quote` is in cmd_provision.c (it needs the TPM).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,7 +48,7 @@
 	"       sdm attest enrol --request REQ --challenge-state STATE --response RESP --out ENROLMENT\n" \
 	"       sdm attest reference [--policy BLOB --key-hash HEX|PUB.der [--sinit ELF] [--dommgr ELF]]\n" \
 	"                            [--eventlog LOG | --bundle B] [--report R]\n" \
-	"                            [--image FILE]... [--require iommu|drtm|ak-locality=N]...\n" \
+	"                            [--image FILE]... [--require iommu|drtm|ak-locality=N|requester=NAME]...\n" \
 	"                            [--no-restarts] [--out REF] [--check LOG]\n" \
 	"       sdm attest quote --nonce HEX --report R --eventlog LOG --out BUNDLE [--tcti T]\n" \
 	"                        [--ak-handle H]\n" \
@@ -1480,11 +1481,26 @@ static int anchor_arg(const char *arg, uint8_t anchor[SDM_POL_ANCHOR_LEN],
 
 static const char *result_name(enum attv_result r, bool json);
 
+/* A domain name as a report holds it: 1..31 of [A-Za-z0-9_.-]. */
+static bool domain_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= ATT_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
+			return false;
+	return true;
+}
+
 static int cmd_reference(int argc, char **argv)
 {
 	const char *policy = NULL, *log = NULL, *bundle = NULL, *report = NULL;
 	const char *out = NULL, *images[ATT_REF_MAX_IMAGES], *key_hash = NULL;
 	const char *sinit = NULL, *dommgr = NULL, *check_log = NULL;
+	const char *req_requester = NULL;
 	uint8_t anchor[SDM_POL_ANCHOR_LEN];
 	bool req_iommu = false, req_drtm = false, restarts = true;
 	int ak_loc = -1;
@@ -1522,6 +1538,9 @@ static int cmd_reference(int argc, char **argv)
 			else if (strncmp(v, "ak-locality=", 12) == 0 &&
 				 v[12] >= '0' && v[12] <= '4' && v[13] == '\0')
 				ak_loc = v[12] - '0';
+			else if (strncmp(v, "requester=", 10) == 0 &&
+				 req_requester == NULL && domain_name_ok(v + 10))
+				req_requester = v + 10;
 			else
 				goto usage;
 			i++;
@@ -1681,6 +1700,8 @@ static int cmd_reference(int argc, char **argv)
 		fprintf(f, "require iommu\n");
 	if (ak_loc >= 0)
 		fprintf(f, "require ak-locality=%d\n", ak_loc);
+	if (req_requester != NULL)
+		fprintf(f, "require requester=%s\n", req_requester);
 
 	/* Events: PCRs 17-20 of the known-good log, in order. */
 	re->f = f;
@@ -2332,6 +2353,7 @@ static void check_report(struct attv *v, const struct att_report *r,
 			 struct attv_verdict *vd)
 {
 	const struct att_reference *ref = &v->ref;
+	const char *requester;
 	unsigned nimg = 0;
 	char hex[24];
 
@@ -2431,11 +2453,31 @@ static void check_report(struct attv *v, const struct att_report *r,
 			return;
 		}
 	}
+	/* The decoder holds requester to 0..ndomains. */
+	requester = r->requester != 0 ? r->dom[r->requester - 1].name : NULL;
+	if (ref->require_requester &&
+	    (requester == NULL ||
+	     strncmp(requester, ref->requester, ATT_NAME_MAX) != 0)) {
+		if (requester == NULL)
+			setc(vd, ATTV_REPORT, ATTV_FAIL,
+			     "the evidence was requested by no domain, the reference requires '%s'",
+			     ref->requester);
+		else
+			setc(vd, ATTV_REPORT, ATTV_FAIL,
+			     "the evidence was requested by domain '%s', the reference requires '%s'",
+			     requester, ref->requester);
+		return;
+	}
 	setpass(v->terse, vd, ATTV_REPORT,
-		"%u domain%s, %u image%s in the reference%s%s", r->ndomains,
-		r->ndomains == 1 ? "" : "s", nimg, nimg == 1 ? "" : "s",
+		"%u domain%s, %u image%s in the reference%s%s; requested by %s%s%s%s",
+		r->ndomains, r->ndomains == 1 ? "" : "s", nimg,
+		nimg == 1 ? "" : "s",
 		log_ok ? " and measured into PCR 20" : "",
-		ref->ndomains ? ", configurations as the reference" : "");
+		ref->ndomains ? ", configurations as the reference" : "",
+		requester != NULL ? "domain '" : "no domain",
+		requester != NULL ? requester : "",
+		requester != NULL ? "'" : "",
+		ref->require_requester ? " as required" : "");
 }
 
 static void check_isolation(struct attv *v, const struct att_report *r,
@@ -3102,6 +3144,11 @@ static void show_report(struct out *o, const struct att_report *r)
 	       r->flags & ATT_RF_TPM_LOC0 ? "locality 0 only" : "unrestricted");
 	out_kv(o, "cpus", "%u", r->ncpus);
 	out_kv(o, "report seq", "%llu", (unsigned long long)r->seq);
+	if (r->requester != 0)
+		out_kv(o, "requester", "'%s' (domain %u)",
+		       r->dom[r->requester - 1].name, r->requester - 1);
+	else
+		out_kv(o, "requester", "none (not a domain)");
 	for (unsigned i = 0; i < r->ndomains; i++) {
 		const struct att_domain *d = &r->dom[i];
 		char key[48], v[400], hex[24];
