@@ -352,6 +352,9 @@ static int policy_devices_once(const struct sdm_policy *p, struct sdm_err *err)
  * Whether the device exists is not known here (no PCI access): arch code
  * enumerates PCI and checks each device sits behind a DMAR unit.
  */
+SDM_STATIC_ASSERT(DOM_MAX_DEVS == SDM_POL_ASSIGN_MAX,
+		  "the policy checker's device limit is dommgr's");
+
 static int plan_devices(const struct sdm_pol_domain *pd, struct domain *d,
 			struct sdm_err *err)
 {

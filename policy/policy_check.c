@@ -206,6 +206,27 @@ static void check_devices_twice(struct ctx *c)
 	}
 }
 
+/*
+ * More devices than dommgr can assign: caught here, where sinit checks the
+ * policy before it advances the rollback counter, not only in dommgr
+ * (which would then refuse a policy the counter already moved to).
+ */
+static void check_devices_count(struct ctx *c)
+{
+	const struct sdm_policy *p = c->p;
+
+	for (unsigned i = 0; i < p->ndomains; i++) {
+		const struct sdm_pol_domain *a = &p->dom[i];
+
+		if (a->ndevices > SDM_POL_ASSIGN_MAX)
+			report(c, SDM_EINVAL, (int)i, SDM_POL_F_DEVICE,
+			       SDM_POL_ASSIGN_MAX,
+			       "policy: domain '%s' lists %u devices, dommgr "
+			       "assigns at most %u to a domain", a->name,
+			       a->ndevices, SDM_POL_ASSIGN_MAX);
+	}
+}
+
 static void check_channels(struct ctx *c)
 {
 	const struct sdm_policy *p = c->p;
@@ -393,6 +414,7 @@ int sdm_policy_check(const struct sdm_policy *p,
 	check_memory_overlap(&c);
 	check_cpus_twice(&c);
 	check_devices_twice(&c);
+	check_devices_count(&c);
 	check_channels(&c);
 	if (m != NULL) {
 		check_machine_memory(&c, m);

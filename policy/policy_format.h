@@ -43,6 +43,7 @@ SDM_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define SDM_POL_MAX_CPU_IDS 16u  /* explicit APIC IDs per domain */
 #define SDM_POL_MAX_CPU_COUNT 1024u
 #define SDM_POL_MAX_DEVICES 16u  /* per domain */
+#define SDM_POL_ASSIGN_MAX 8u    /* devices dommgr assigns to one domain */
 #define SDM_POL_MAX_CHANNELS 4u  /* per domain */
 #define SDM_POL_MAX_KEY 1024u    /* DER SubjectPublicKeyInfo (RSA-3072: 422) */
 #define SDM_POL_MEM_ALIGN 4096u /* memory and channel sizes, bases */

@@ -499,6 +499,10 @@ static const struct check_row check_rows[] = {
 	{ "check: device twice in a domain", HEAD NORMAL
 	  PROTX(", memory: 16M, cpus: 1, devices: [\"0000:00:02.0\", \"0000:00:02.1\", \"0000:00:02.0\"]"), NULL,
 	  "t.yaml:4: domain 'prot1' lists device 0000:00:02.0 twice" },
+	{ "check: more devices than dommgr assigns", HEAD NORMAL
+	  PROTX(", memory: 16M, cpus: 1, devices: [\"00:02.0\", \"00:02.1\", \"00:02.2\", "
+		"\"00:02.3\", \"00:02.4\", \"00:02.5\", \"00:02.6\", \"00:02.7\", \"00:03.0\"]"), NULL,
+	  "t.yaml:4: domain 'prot1' lists 9 devices, dommgr assigns at most 8 to a domain" },
 	{ "check: channel to unknown domain", HEAD NORMAL
 	  PROTX(", memory: 16M, cpus: 1, channels: [{peer: nromal, size: 4K}]"), NULL,
 	  "t.yaml:4: domain 'prot1': channel to unknown domain 'nromal'" },
@@ -1549,8 +1553,10 @@ static void test_full_policy(void **state)
 	anchor_of(k_ec, anchor);
 	assert_int_equal(sdm_policy_verify(blob, len, anchor, got, &err), SDM_OK);
 	assert_memory_equal(got->dom, p->dom, sizeof(p->dom));
-	/* Every domain checks out, and show copes with a full policy. */
-	assert_int_equal(sdm_policy_check(got, NULL, NULL, &err), SDM_OK);
+	/* The format holds 16 devices a domain, dommgr assigns 8: the check
+	 * refuses that; show copes with a full policy. */
+	assert_int_equal(sdm_policy_check(got, NULL, NULL, &err), SDM_EINVAL);
+	assert_non_null(strstr(err.msg, "lists 16 devices, dommgr assigns at most 8"));
 	{
 		struct policy_show_info info = { "full.bin", true, true };
 		FILE *f = tmpfile();
