@@ -2337,7 +2337,7 @@ static void write_seeds(void)
 		"good.bundle", "request.bin", "challenge.bin",
 		"challenge.bin.state", "response.bin", "enrolment.bin",
 		"report.bin", "ref.txt", "policy-ref.txt", "quote.msg",
-		"quote.sig", "ak.tss",
+		"quote.sig", "ak.tss", "ref-req-linux.txt",
 	};
 	char dst[512], msg[256];
 
