@@ -177,12 +177,15 @@ headers:
 -include $(filter-out mk/flags.mk,$(wildcard mk/*.mk))
 
 # ---------------------------------------------------------------- the two commands
+# The build under check and demo uses every CPU (CI has 2); BUILD_JOBS=1
+# for a serial build.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	@$(MAKE) --no-print-directory all unit fuzz-build headers
+	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) all unit fuzz-build headers
 	@tests/run-all
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(BUILD_JOBS) all
 	@tests/demo
 
 # Benchmarks print their figures; they are not pass/fail tests.
