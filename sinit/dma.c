@@ -14,36 +14,6 @@
 static struct vtd_entry deny_root[VTD_ENTRIES_PER_TABLE]
 	__attribute__((aligned(PAGE_SIZE)));
 
-static uint32_t rd32(void *ctx, unsigned off)
-{
-	return *(volatile uint32_t *)((uintptr_t)ctx + off);
-}
-
-static uint64_t rd64(void *ctx, unsigned off)
-{
-	return *(volatile uint64_t *)((uintptr_t)ctx + off);
-}
-
-static void wr32(void *ctx, unsigned off, uint32_t v)
-{
-	*(volatile uint32_t *)((uintptr_t)ctx + off) = v;
-}
-
-static void wr64(void *ctx, unsigned off, uint64_t v)
-{
-	*(volatile uint64_t *)((uintptr_t)ctx + off) = v;
-}
-
-static void clflush_range(void *ctx, const volatile void *p, size_t len)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + len;
-
-	__asm__ volatile("mfence" ::: "memory");
-	for (; a < end; a += 64)
-		__asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
-	__asm__ volatile("mfence" ::: "memory");
-}
-
 /* Does [base, end) overlap RAM (type 1) of the boot memory map? */
 static bool in_ram(const struct mb2_info *mb, uint64_t base, uint64_t end)
 {
@@ -86,15 +56,14 @@ int sinit_dma_protect(const struct acpi_info *acpi, const struct mb2_info *mb,
 			return sdm_err_set(err, SDM_EINVAL, "VT-d unit %u: registers "
 					   "0x%lx-0x%lx lie in RAM of the memory "
 					   "map", i, d->base, end);
-		u.io = (struct vtd_io){ rd32, rd64, wr32, wr64, clflush_range,
-					(void *)(uintptr_t)d->base };
+		u.io = vtd_mmio_io((void *)(uintptr_t)d->base);
 		rc = vtd_probe(&u, err);
 		if (rc != SDM_OK)
 			return rc;
 		/* A unit that does not snoop must see the zeroed table. */
 		if (!(u.ecap & VTD_ECAP_C))
-			clflush_range(NULL, deny_root, sizeof(deny_root));
-		was_on = (rd32(u.io.ctx, VTD_GSTS) & VTD_GCMD_TE) != 0;
+			vtd_clflush(NULL, deny_root, sizeof(deny_root));
+		was_on = (u.io.rd32(u.io.ctx, VTD_GSTS) & VTD_GCMD_TE) != 0;
 		rc = vtd_install_root(&u, root, err);
 		if (rc != SDM_OK)
 			return rc;

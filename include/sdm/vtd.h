@@ -177,6 +177,14 @@ struct vtd_io {
 	void *ctx;
 };
 
+/*
+ * Freestanding only (lib/freestanding/vtd_mmio.c): the io of a real unit
+ * whose registers are mapped at regs, and its flush (CLFLUSH of the lines
+ * of [p, p+len), fenced) for tables a non-snooping unit reads.
+ */
+struct vtd_io vtd_mmio_io(void *regs);
+void vtd_clflush(void *ctx, const volatile void *p, size_t len);
+
 /* Queued invalidation (6.5.2): one 4 KiB ring and a status word. */
 struct vtd_qi {
 	struct vtd_entry *ring;   /* CPU address of the ring page */

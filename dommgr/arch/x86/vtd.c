@@ -18,37 +18,6 @@ static bool probed;
 static struct domain_table *domains;
 static volatile int poll_lock;
 
-static uint32_t mmio_rd32(void *ctx, unsigned off)
-{
-	return *(volatile uint32_t *)((uintptr_t)ctx + off);
-}
-
-static uint64_t mmio_rd64(void *ctx, unsigned off)
-{
-	return *(volatile uint64_t *)((uintptr_t)ctx + off);
-}
-
-static void mmio_wr32(void *ctx, unsigned off, uint32_t v)
-{
-	*(volatile uint32_t *)((uintptr_t)ctx + off) = v;
-}
-
-static void mmio_wr64(void *ctx, unsigned off, uint64_t v)
-{
-	*(volatile uint64_t *)((uintptr_t)ctx + off) = v;
-}
-
-/* Write back the cache lines of [p, p+len) for a unit that does not snoop. */
-static void clflush_range(void *ctx, const volatile void *p, size_t len)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + len;
-
-	__asm__ volatile("mfence" ::: "memory");
-	for (; a < end; a += 64)
-		__asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
-	__asm__ volatile("mfence" ::: "memory");
-}
-
 static uint64_t *heap_page(void *ctx, uint64_t pa)
 {
 	return mm_va(pa);
@@ -122,8 +91,7 @@ int vtd_setup_units(const struct sdm_handoff *ho, struct sdm_err *err)
 					   "0x%lx-0x%lx are not reachable (above "
 					   "4 GiB?)", i, dmar.drhd[i].base,
 					   dmar.drhd[i].base + size);
-		u->io = (struct vtd_io){ mmio_rd32, mmio_rd64, mmio_wr32,
-					 mmio_wr64, clflush_range, regs };
+		u->io = vtd_mmio_io(regs);
 		u->base = dmar.drhd[i].base;
 		u->reg_size = size;
 		rc = vtd_probe(u, err);
