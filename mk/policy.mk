@@ -5,14 +5,14 @@
 #                             libFuzzer (the generic rule has no crypto)
 #   policy-linkcheck          the freestanding half (verify, check) links
 #                             with crypto, our libc (libc.c, fmt.c) and
-#                             lib/err.c alone: what sinit will link
+#                             lib/err.c, lib/chars.c alone: what sinit will link
 #   the signing key and anchor, and the demo policy blob
 
 POLICY_HOST_OBJS := $(call objs,host,$(POLICY_SRCS))
 
 # One clang run over the target and every source it needs (mbedTLS too:
 # FUZZ_FLAGS has no warning flags of ours).
-POLICY_FUZZ_SRCS := $(POLICY_FS_SRCS) policy/policy_encode.c lib/err.c \
+POLICY_FUZZ_SRCS := $(POLICY_FS_SRCS) policy/policy_encode.c lib/err.c lib/chars.c \
 	$(CRYPTO_SRCS) $(MBEDTLS_SRCS)
 $(B)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_FUZZ_SRCS) \
 		$(wildcard policy/*.h) crypto/crypto.h | $(MBEDTLS_STAMP)
@@ -21,13 +21,13 @@ $(B)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_FUZZ_SRCS) \
 
 .PHONY: policy-linkcheck policy-key
 POLICY_LINKCHECK_OBJS := $(call objs,sinit,$(POLICY_FS_SRCS) \
-	lib/freestanding/libc.c lib/freestanding/fmt.c lib/err.c) $(CRYPTO_SINIT_OBJS)
+	lib/freestanding/libc.c lib/freestanding/fmt.c lib/err.c lib/chars.c) $(CRYPTO_SINIT_OBJS)
 $(B)/policy/linkcheck.elf: $(POLICY_LINKCHECK_OBJS)
 	@mkdir -p $(@D)
 	$(LD) -nostdlib -static -z noexecstack --no-dynamic-linker \
 		-e sdm_policy_verify -o $@ $^
 policy-linkcheck: $(B)/policy/linkcheck.elf
-	@echo "policy-linkcheck: $< linked (policy_verify, policy_check, crypto, libc.c, fmt.c, err.c)"
+	@echo "policy-linkcheck: $< linked (policy_verify, policy_check, crypto, libc.c, fmt.c, err.c, chars.c)"
 
 # The build's signing key, made once (sdm keygen never overwrites one),
 # and the trust anchor sinit is to embed: one 48-byte array in a C file.

@@ -1,7 +1,7 @@
 /*
  * Signed policy reader (policy_verify.h): locate the key and signature,
  * check the key against the anchor, verify, then parse every field.
- * Freestanding: only include/libc and crypto/crypto.h.
+ * Freestanding: only include/libc, crypto/crypto.h and lib/chars.c.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sdm/chars.h>
 
 #include "crypto/crypto.h"
 #include "policy/policy_verify.h"
@@ -118,22 +119,6 @@ static void short_hex(const uint8_t *d, char out[20])
 
 /* ---------------------------------------------------------------- field rules */
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != 0)
-			return false;
-	return true;
-}
-
-static bool name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
 /*
  * A name field: NUL-terminated inside SDM_POL_NAME_MAX, non-empty, of
  * name characters, NUL-padded. false, and what is wrong in why, if not.
@@ -151,14 +136,14 @@ static bool name_ok(const char *s, char *why, size_t whylen)
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!name_char(s[i])) {
+		if (!sdm_name_char(s[i])) {
 			snprintf(why, whylen,
 				 "has byte 0x%02x (allowed: A-Z a-z 0-9 _ . -)",
 				 (unsigned)(uint8_t)s[i]);
 			return false;
 		}
 	}
-	if (!all_zero(s + n, SDM_POL_NAME_MAX - n)) {
+	if (!sdm_all_zero(s + n, SDM_POL_NAME_MAX - n)) {
 		snprintf(why, whylen, "has bytes after its terminating NUL");
 		return false;
 	}
@@ -213,7 +198,7 @@ static int check_domain(const struct sdm_policy *p, unsigned i,
 		const struct sdm_pol_image *im = &d->images[k];
 
 		if (k >= d->nimages) {
-			if (!all_zero(im, sizeof(*im)))
+			if (!sdm_all_zero(im, sizeof(*im)))
 				return fail(w, di, SDM_POL_F_IMAGE, k, err,
 					    SDM_EINVAL,
 					    "policy: domain '%s': unused image slot %u is not zero",
@@ -282,7 +267,7 @@ static int check_domain(const struct sdm_policy *p, unsigned i,
 			    "policy: domain '%s': %u devices (at most %u)", n,
 			    d->ndevices, SDM_POL_MAX_DEVICES);
 	for (unsigned k = d->ndevices; k < SDM_POL_MAX_DEVICES; k++)
-		if (!all_zero(&d->devices[k], sizeof(d->devices[k])))
+		if (!sdm_all_zero(&d->devices[k], sizeof(d->devices[k])))
 			return fail(w, di, SDM_POL_F_DEVICE, k, err, SDM_EINVAL,
 				    "policy: domain '%s': unused device slot %u is not zero",
 				    n, k);
@@ -296,7 +281,7 @@ static int check_domain(const struct sdm_policy *p, unsigned i,
 		const struct sdm_pol_channel *c = &d->channels[k];
 
 		if (k >= d->nchannels) {
-			if (!all_zero(c, sizeof(*c)))
+			if (!sdm_all_zero(c, sizeof(*c)))
 				return fail(w, di, SDM_POL_F_CHANNEL, k, err,
 					    SDM_EINVAL,
 					    "policy: domain '%s': unused channel slot %u is not zero",
@@ -474,7 +459,7 @@ static int parse_located(const uint8_t *b, const struct sdm_pol_header *h,
 		return sdm_err_set(err, SDM_EINVAL,
 				   "policy: key ends at 0x%x, the signature starts at 0x%x",
 				   h->key_offset + h->key_size, h->sig_offset);
-	if (h->reserved0 != 0 || !all_zero(h->reserved1, sizeof(h->reserved1)))
+	if (h->reserved0 != 0 || !sdm_all_zero(h->reserved1, sizeof(h->reserved1)))
 		return sdm_err_set(err, SDM_EINVAL,
 				   "policy: reserved header fields are not zero");
 	for (unsigned c = SDM_POL_ERR_CLASSES; c < SDM_POL_ON_ERROR_SLOTS; c++)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sdm/chars.h>
 #include <sdm/hex.h>
 
 #include "tpm/attest.h"
@@ -56,23 +57,6 @@ static const char *find_char(const char *p, size_t n, char c)
 	return NULL;
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i] != 0)
-			return false;
-	return true;
-}
-
-/* [A-Za-z0-9_.-]: names of domains and modules (as policies have them). */
-static bool name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
 /*
  * A name field of n bytes: NUL-terminated, NUL-padded, [A-Za-z0-9_.-].
  * Empty is allowed only if may_be_empty. Returns the problem or NULL.
@@ -86,9 +70,9 @@ static const char *name_problem(const char *f, size_t n, bool may_be_empty)
 	if (len == 0 && !may_be_empty)
 		return "empty";
 	for (size_t i = 0; i < len; i++)
-		if (!name_char(f[i]))
+		if (!sdm_name_char(f[i]))
 			return "has a character outside [A-Za-z0-9_.-]";
-	if (!all_zero(f + len, n - len))
+	if (!sdm_all_zero(f + len, n - len))
 		return "not NUL-padded";
 	return NULL;
 }
@@ -682,7 +666,7 @@ static int check_report(const struct att_report *r, struct sdm_err *err)
 			const struct att_image *im = &d->images[k];
 
 			if (k >= d->nimages) {
-				if (!all_zero(im, sizeof(*im)))
+				if (!sdm_all_zero(im, sizeof(*im)))
 					return sdm_err_set(err, SDM_EINVAL,
 						"report domain %u ('%s'): unused image slot %u is not zero",
 						i, d->name, k);
@@ -695,7 +679,7 @@ static int check_report(const struct att_report *r, struct sdm_err *err)
 					i, d->name, k, bad);
 		}
 		for (unsigned k = d->ndevices; k < ATT_MAX_DEVICES; k++)
-			if (!all_zero(&d->devices[k], sizeof(d->devices[k])))
+			if (!sdm_all_zero(&d->devices[k], sizeof(d->devices[k])))
 				return sdm_err_set(err, SDM_EINVAL,
 					"report domain %u ('%s'): unused device slot %u is not zero",
 					i, d->name, k);
@@ -797,7 +781,7 @@ int att_report_decode(const void *buf, size_t len, struct att_report *out,
 			"report: size field %u, %zu bytes given, %u domains need %zu",
 			le32(b + 8), len, n,
 			ATT_REPORT_HDR + (size_t)n * ATT_REPORT_DOMAIN);
-	if (!all_zero(b + 0x2c, ATT_REPORT_HDR - 0x2c))
+	if (!sdm_all_zero(b + 0x2c, ATT_REPORT_HDR - 0x2c))
 		return sdm_err_set(err, SDM_EINVAL,
 			"report: reserved header bytes 0x2c..0x3f are not zero");
 	out->ndomains = n;
@@ -890,7 +874,7 @@ int att_enrol_info_decode(const struct att_span *s, struct att_enrol_info *out,
 			ATT_ENR_INFO_SIZE);
 	out->ek_cert = le32(s->p);
 	out->ak_locality = s->p[4];
-	if (out->ek_cert > ATT_EK_CERT_VERIFIED || !all_zero(s->p + 5, 3) ||
+	if (out->ek_cert > ATT_EK_CERT_VERIFIED || !sdm_all_zero(s->p + 5, 3) ||
 	    (out->ak_locality & 0xe0) != 0)
 		return sdm_err_set(err, SDM_EINVAL,
 			"enrolment: info record (EK certificate status %u, AK locality 0x%02x) malformed",
