@@ -1079,8 +1079,11 @@ static void event_text(const struct evlog_event *ev, char *out, size_t cap)
 	out[i] = '\0';
 }
 
-/* A quoted string for the reference file: printable, \" \\ \xHH. */
-static void put_ref_string(FILE *f, const char *s)
+/*
+ * A quoted string, printable ASCII only: \" and \\, other bytes as \xHH
+ * (the reference file) or \u00HH (JSON).
+ */
+static void put_quoted(FILE *f, const char *s, bool json)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -1089,11 +1092,17 @@ static void put_ref_string(FILE *f, const char *s)
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\x%02x", c);
+			fprintf(f, json ? "\\u%04x" : "\\x%02x", c);
 		else
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+/* A quoted string for the reference file. */
+static void put_ref_string(FILE *f, const char *s)
+{
+	put_quoted(f, s, false);
 }
 
 /* ---------------------------------------------------------------- reference */
@@ -2655,18 +2664,7 @@ void attv_verify(struct attv *v, const uint8_t *bundle, size_t len,
 
 static void put_json(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	put_quoted(f, s, true);
 }
 
 static const char *result_name(enum attv_result r, bool json)
