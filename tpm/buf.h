@@ -113,6 +113,13 @@ struct tpm_rsp_hdr {
 int tpm_rd_header(struct tpm_rd *r, struct tpm_rsp_hdr *h);
 
 /*
+ * TPM_Startup / TPM2_Startup refused because firmware started the TPM
+ * already (TPM_INVALID_POSTINIT, TPM_RC_INITIALIZE): that is success with
+ * *already set and *err cleared. Returns SDM_OK.
+ */
+int tpm_startup_already(bool *already, struct sdm_err *err);
+
+/*
  * Run one command over a transport at a locality and read the response
  * header: the shared half of tpm2_transact()/tpm12_transact(). On SDM_OK,
  * *r reads the response from just after the header.

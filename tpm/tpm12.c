@@ -87,14 +87,8 @@ int tpm12_startup(const struct tpm_transport *t, unsigned loc, bool *already,
 	tpm_buf_u16(&b, TPM12_ST_CLEAR);
 	rc = tpm12_transact(t, loc, "TPM_Startup", &b, rsp, sizeof(rsp), &r,
 			    err);
-	if (rc == TPM12_INVALID_POSTINIT) {
-		*already = true;
-		if (err != NULL) {
-			err->code = SDM_OK;
-			err->msg[0] = '\0';
-		}
-		return SDM_OK;
-	}
+	if (rc == TPM12_INVALID_POSTINIT)
+		return tpm_startup_already(already, err);
 	if (rc != SDM_OK)
 		return rc;
 	return tpm_rd_end(&r);

@@ -286,14 +286,8 @@ int tpm2_startup(const struct tpm_transport *t, unsigned loc, bool *already,
 	tpm_buf_u16(&b, TPM20_SU_CLEAR);
 	rc = tpm2_transact(t, loc, "TPM2_Startup", &b, rsp, sizeof(rsp), &r,
 			   err);
-	if (rc == TPM20_RC_INITIALIZE) {
-		*already = true;
-		if (err != NULL) {
-			err->code = SDM_OK;
-			err->msg[0] = '\0';
-		}
-		return SDM_OK;
-	}
+	if (rc == TPM20_RC_INITIALIZE)
+		return tpm_startup_already(already, err);
 	if (rc != SDM_OK)
 		return rc;
 	return tpm_rd_end(&r);
