@@ -25,6 +25,7 @@
 #include "tools/sdm/sdm.h"
 #include "tools/sdm/util.h"
 #include "tpm/eventlog.h"
+#include "tests/unit/cmd_capture.h"
 
 #define LOG_CAP 8192
 #define SINIT_SIZE 98304
@@ -867,21 +868,6 @@ static void test_pcrs_file_errors(void **state)
 	}
 }
 
-static char *read_stream(FILE *f)
-{
-	long n;
-	char *s;
-
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	s = calloc(1, (size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	return s;
-}
-
 static void test_compare(void **state)
 {
 	static struct cmd_eventlog_pcrs a, b;
@@ -913,37 +899,6 @@ static void test_compare(void **state)
 }
 
 /* ---------------------------------------------------------------- commands */
-
-/* Runs a subcommand with stdout and stderr captured. */
-static int run_cmd(int (*fn)(int, char **), char **argv, char **out,
-		   char **errout)
-{
-	FILE *o = tmpfile(), *e = tmpfile();
-	int so, se, rc, argc = 0;
-
-	assert_non_null(o);
-	assert_non_null(e);
-	while (argv[argc] != NULL)
-		argc++;
-	fflush(stdout);
-	fflush(stderr);
-	so = dup(1);
-	se = dup(2);
-	assert_true(so >= 0 && se >= 0);
-	assert_true(dup2(fileno(o), 1) >= 0 && dup2(fileno(e), 2) >= 0);
-	rc = fn(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	*out = read_stream(o);
-	*errout = read_stream(e);
-	fclose(o);
-	fclose(e);
-	return rc;
-}
 
 static void write_file(const char *path, const void *data, size_t len)
 {

@@ -36,6 +36,7 @@
 #include "policy/policy_verify.h"
 #include "tools/sdm/policy_cmds.h"
 #include "tools/sdm/sdm.h"
+#include "tests/unit/cmd_capture.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H96 H64 "0123456789abcdef0123456789abcdef"
@@ -153,52 +154,6 @@ static bool openssl_verifies(const uint8_t *blob, size_t len, EVP_PKEY *k)
 	OPENSSL_free(der);
 	EVP_MD_CTX_free(mc);
 	return ok == 1;
-}
-
-static char *read_stream(FILE *f)
-{
-	long n;
-	char *s;
-
-	fflush(f);
-	n = ftell(f);
-	assert_true(n >= 0);
-	s = calloc(1, (size_t)n + 1);
-	assert_non_null(s);
-	rewind(f);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	return s;
-}
-
-/* Runs a subcommand with stdout and stderr captured. */
-static int run_cmd(int (*fn)(int, char **), char **argv, char **out,
-		   char **errout)
-{
-	FILE *o = tmpfile(), *e = tmpfile();
-	int so, se, rc, argc = 0;
-
-	assert_non_null(o);
-	assert_non_null(e);
-	while (argv[argc] != NULL)
-		argc++;
-	fflush(stdout);
-	fflush(stderr);
-	so = dup(1);
-	se = dup(2);
-	assert_true(so >= 0 && se >= 0);
-	assert_true(dup2(fileno(o), 1) >= 0 && dup2(fileno(e), 2) >= 0);
-	rc = fn(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	*out = read_stream(o);
-	*errout = read_stream(e);
-	fclose(o);
-	fclose(e);
-	return rc;
 }
 
 static void write_text(const char *path, const char *text, size_t len)

@@ -43,6 +43,7 @@
 #include "tools/sdm/util.h"
 #include "tpm/eventlog.h"
 #include "swtpm_test.h"
+#include "tests/unit/cmd_capture.h"
 
 #define ALL_PCRS 0xffffffu
 #define DRTM_DATA "sinit image bytes (test_sdm_tpm)"
@@ -231,52 +232,6 @@ static int stop_swtpm(void **state)
 	memset(&fx, 0, sizeof(fx));
 	npcr16 = 0;
 	return 0;
-}
-
-static char *read_stream(FILE *f)
-{
-	long n;
-	char *s;
-
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	s = calloc(1, (size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	return s;
-}
-
-/* Runs a subcommand with stdout and stderr captured. */
-static int run_cmd(int (*fn)(int, char **), char **argv, char **out,
-		   char **errout)
-{
-	FILE *o = tmpfile(), *e = tmpfile();
-	int so, se, rc, argc = 0;
-
-	assert_non_null(o);
-	assert_non_null(e);
-	while (argv[argc] != NULL)
-		argc++;
-	fflush(stdout);
-	fflush(stderr);
-	so = dup(1);
-	se = dup(2);
-	assert_true(so >= 0 && se >= 0);
-	assert_true(dup2(fileno(o), 1) >= 0 && dup2(fileno(e), 2) >= 0);
-	rc = fn(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	*out = read_stream(o);
-	*errout = read_stream(e);
-	fclose(o);
-	fclose(e);
-	return rc;
 }
 
 /* Runs a program; fails the test unless it exits 0. */
