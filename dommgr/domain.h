@@ -49,7 +49,8 @@ struct domain {
 	unsigned ndevs;
 	struct dom_dev devs[DOM_MAX_DEVS];
 	uint64_t dma_faults; /* blocked DMA of its devices (dommgr/iommu.c) */
-	/* Its image as loaded: SHA-256 of the bytes measured into PCR 20. */
+	/* Its image as measured into PCR 20 (dommgr/measure.c; zero when
+	 * the launch is not measured): SHA-256 and size. */
 	uint8_t image_sha256[32];
 	uint64_t image_size;
 	char stop_reason[96];

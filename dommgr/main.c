@@ -10,7 +10,6 @@
 #include <sdm/acpi.h>
 #include <sdm/log.h>
 #include <sdm/power.h>
-#include "crypto/crypto.h"
 #include "dommgr/core.h"
 #include "dommgr/dommgr.h"
 #include "dommgr/iommu.h"
@@ -185,8 +184,6 @@ static int prepare_domain(struct domain *d, const struct cpu_caps *caps,
 				  0x10000, &gb, err);
 	if (rc != SDM_OK)
 		return rc;
-	crypto_sha256(image, m->size, d->image_sha256);
-	d->image_size = m->size;
 	rc = dommgr_measure_domain(d, image, m->size, err);
 	if (rc != SDM_OK)
 		return rc;

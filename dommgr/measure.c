@@ -49,13 +49,23 @@ int dommgr_measure_init(const struct sdm_handoff *ho, struct sdm_err *err)
 	return SDM_OK;
 }
 
+/* sha256 (may be NULL) receives the data's SHA-256, from its bank if the
+ * TPM has one active. */
 static int extend(unsigned pcr, uint32_t type, const void *data, size_t len,
-		  const char *text, struct sdm_err *err)
+		  const char *text, uint8_t sha256[32], struct sdm_err *err)
 {
 	struct evlog_digests dg;
+	bool have = false;
 	int rc;
 
 	tpmdev_digests(&tpm, data, len, &dg);
+	for (unsigned i = 0; sha256 != NULL && i < dg.count && !have; i++) {
+		have = dg.d[i].alg == EVLOG_ALG_SHA256;
+		if (have)
+			memcpy(sha256, dg.d[i].bytes, 32);
+	}
+	if (sha256 != NULL && !have)
+		crypto_sha256(data, len, sha256);
 	rc = tpmdev_extend(&tpm, DOMMGR_LOC, pcr, &dg, err);
 	if (rc == SDM_OK)
 		rc = evlog_append_text(&log, pcr, type, &dg, text, NULL, 0, err);
@@ -64,7 +74,7 @@ static int extend(unsigned pcr, uint32_t type, const void *data, size_t len,
 	return rc;
 }
 
-int dommgr_measure_domain(const struct domain *d, const void *image,
+int dommgr_measure_domain(struct domain *d, const void *image,
 			  size_t len, struct sdm_err *err)
 {
 	char text[200];
@@ -77,14 +87,15 @@ int dommgr_measure_domain(const struct domain *d, const void *image,
 		mem += d->mem[i].size;
 	snprintf(text, sizeof(text), "domain '%s' (%s) image, %zu bytes",
 		 d->name, dom_kind_name(d->kind), len);
-	rc = extend(20, EVLOG_EV_IPL, image, len, text, err);
+	rc = extend(20, EVLOG_EV_IPL, image, len, text, d->image_sha256, err);
 	if (rc != SDM_OK)
 		return rc;
+	d->image_size = len; /* for the attestation report */
 	snprintf(text, sizeof(text), "domain '%s' config: kind %s, CPUs 0x%lx, "
 		 "%lu KiB in %u range(s)", d->name, dom_kind_name(d->kind),
 		 d->cpus, mem >> 10, d->nmem);
 	return extend(20, EVLOG_EV_EVENT_TAG, text, strnlen(text, sizeof(text)),
-		      text, err);
+		      text, NULL, err);
 }
 
 int dommgr_measure_fact(const char *text, struct sdm_err *err)
@@ -92,7 +103,7 @@ int dommgr_measure_fact(const char *text, struct sdm_err *err)
 	if (!measuring)
 		return SDM_OK;
 	return extend(20, EVLOG_EV_EVENT_TAG, text, strnlen(text, 200), text,
-		      err);
+		      NULL, err);
 }
 
 bool dommgr_measuring(void)

@@ -6,7 +6,8 @@
 /* Reopen the TPM and the event log sinit handed over (no-op if unmeasured). */
 int dommgr_measure_init(const struct sdm_handoff *ho, struct sdm_err *err);
 /* Extend PCR 20 at locality 2 with the domain's image and configuration. */
-int dommgr_measure_domain(const struct domain *d, const void *image,
+/* Also records the image's SHA-256 and size in d (the attestation report). */
+int dommgr_measure_domain(struct domain *d, const void *image,
 			  size_t len, struct sdm_err *err);
 /* Extend PCR 20 with a fact in words (e.g. whether DMA is restricted). */
 int dommgr_measure_fact(const char *text, struct sdm_err *err);
